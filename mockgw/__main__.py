@@ -1,0 +1,3 @@
+from mockgw.cli import main
+
+raise SystemExit(main())

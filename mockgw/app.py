@@ -1,0 +1,73 @@
+"""build_app(config): the aiohttp application with every route mockgw serves."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from mockgw._version import __version__
+from mockgw.config import ServerConfig
+from mockgw.endpoint import Exchange, RequestHandler, WireStyle
+from mockgw.protocols.openai import errors as openai_errors
+from mockgw.protocols.openai import routes as openai_routes
+
+CONFIG = web.AppKey("config", ServerConfig)
+STARTED = web.AppKey("started", float)
+
+
+def _style_for(request: web.Request) -> WireStyle:
+    """Which provider a request that matched no route was meant for."""
+    return openai_routes.STYLE
+
+
+@web.middleware
+async def provider_shaped_not_found(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    # aiohttp answers unknown paths with text/plain; SDKs expect the provider's JSON.
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        style = _style_for(request)
+        exchange = Exchange(request, style, style.new_request_id(), time.perf_counter(), [])
+        return exchange.error(openai_errors.invalid_url(request.method, request.path))
+
+
+def _by_api_version(openai: RequestHandler, anthropic: RequestHandler | None) -> RequestHandler:
+    """Serve a shared path (``/v1/models``) in Anthropic's shape when asked to."""
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        if anthropic is not None and "anthropic-version" in request.headers:
+            return await anthropic(request)
+        return await openai(request)
+
+    return dispatch
+
+
+async def health(request: web.Request) -> web.Response:
+    started = request.app[STARTED]
+    return web.json_response(
+        {
+            "status": "ok",
+            "version": __version__,
+            "uptime_seconds": round(time.monotonic() - started, 3),
+        }
+    )
+
+
+def build_app(config: ServerConfig) -> web.Application:
+    # aiohttp's own limit is a backstop; the codecs check the size first so that an
+    # oversized body gets the provider's 413, not aiohttp's.
+    app = web.Application(
+        client_max_size=config.max_body_bytes + 1, middlewares=[provider_shaped_not_found]
+    )
+    app[CONFIG] = config
+    app[STARTED] = time.monotonic()
+    app.add_routes(openai_routes.routes(config))
+    list_models, retrieve_model = openai_routes.model_handlers(config)
+    app.router.add_get("/v1/models", _by_api_version(list_models, None))
+    app.router.add_get("/v1/models/{model_id}", _by_api_version(retrieve_model, None))
+    app.router.add_get("/__mockgw/health", health)
+    return app

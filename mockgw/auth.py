@@ -1,0 +1,41 @@
+"""API-key checks shared by both codecs."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Collection
+
+from multidict import CIMultiDictProxy
+
+
+def bearer_token(headers: CIMultiDictProxy[str]) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None when absent/empty."""
+    value = headers.get("Authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def key_accepted(key: str, allowed: Collection[str]) -> bool:
+    """Whether ``key`` is allowed; with no configured keys any non-empty key is.
+
+    Every configured key is compared, with :func:`hmac.compare_digest`, so the time
+    taken says nothing about which key (or how much of one) matched.
+    """
+    if not allowed:
+        return bool(key)
+    candidate = key.encode()
+    matched = False
+    for known in allowed:
+        matched |= hmac.compare_digest(candidate, known.encode())
+    return matched
+
+
+def redact(key: str) -> str:
+    """The form a key may take in an error message or a log: ``sk-p****abcd``."""
+    if len(key) <= 8:
+        return "****"
+    return f"{key[:4]}****{key[-4:]}"

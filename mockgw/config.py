@@ -1,0 +1,25 @@
+"""One frozen configuration for a server, whoever builds it (CLI, fixture, library)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mockgw.catalogue import ModelCatalogue
+
+# The real Messages API accepts 32 MB; the OpenAI limit is not published, so both
+# endpoints share Anthropic's figure (docs/deviations.md).
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    scenarios_dir: Path | None = None
+    # Empty means "any non-empty key is accepted", the convenient default for tests.
+    api_keys: frozenset[str] = frozenset()
+    # Reject unknown request fields the way the real APIs do, instead of warning.
+    strict: bool = False
+    models: ModelCatalogue = field(default_factory=ModelCatalogue.default)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES

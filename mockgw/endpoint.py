@@ -1,0 +1,108 @@
+"""The frame every API handler runs in: request id, timing, provider-shaped errors.
+
+A codec describes its wire conventions once (:class:`WireStyle`); :func:`endpoint`
+wraps a handler so that whatever it raises as :class:`~mockgw.errors.ApiError` is
+answered in that provider's shape, with the request-id header, and anything else (a
+bug in mockgw) is logged and still answered in the provider's shape, never as
+aiohttp's plain-text 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import string
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from mockgw.errors import ApiError
+
+log = logging.getLogger("mockgw")
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True, slots=True)
+class WireStyle:
+    """How one provider names its request id and shapes its error bodies."""
+
+    name: str
+    request_id_header: str
+    request_id_prefix: str
+    error_body: Callable[[ApiError, str], dict[str, Any]]
+    # Headers the provider adds to every response (rate-limit headers, processing
+    # time); called with the milliseconds spent so far.
+    common_headers: Callable[[int], Mapping[str, str]]
+
+    def new_request_id(self) -> str:
+        return self.request_id_prefix + "".join(secrets.choice(_ALNUM) for _ in range(24))
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request being answered: its id, start time and response headers."""
+
+    request: web.Request
+    style: WireStyle
+    request_id: str
+    started: float
+    warnings: list[str]
+
+    def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        elapsed_ms = int((time.perf_counter() - self.started) * 1000)
+        headers = {
+            self.style.request_id_header: self.request_id,
+            **self.style.common_headers(elapsed_ms),
+        }
+        if self.warnings:
+            headers["x-mockgw-warning"] = "; ".join(self.warnings)
+        if extra:
+            headers.update(extra)
+        return headers
+
+    def json(self, body: Any, *, status: int = 200) -> web.Response:
+        return web.json_response(body, status=status, headers=self.headers(), dumps=_dumps)
+
+    def error(self, error: ApiError) -> web.Response:
+        return web.json_response(
+            self.style.error_body(error, self.request_id),
+            status=error.status,
+            headers=self.headers(error.headers),
+            dumps=_dumps,
+        )
+
+
+Handler = Callable[[Exchange], Awaitable[web.StreamResponse]]
+RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def endpoint(style: WireStyle) -> Callable[[Handler], RequestHandler]:
+    """Decorate a handler so it runs inside an :class:`Exchange` of ``style``."""
+
+    def wrap(handler: Handler) -> RequestHandler:
+        async def run(request: web.Request) -> web.StreamResponse:
+            exchange = Exchange(request, style, style.new_request_id(), time.perf_counter(), [])
+            try:
+                return await handler(exchange)
+            except ApiError as error:
+                return exchange.error(error)
+            except Exception:
+                log.exception("mockgw bug while answering %s %s", request.method, request.path)
+                return exchange.error(
+                    ApiError(500, "api_error", "mockgw hit an internal error; see its log.")
+                )
+
+        run.__name__ = handler.__name__
+        run.__doc__ = handler.__doc__
+        return run
+
+    return wrap

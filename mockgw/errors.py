@@ -1,0 +1,60 @@
+"""The error every layer raises when a request cannot be answered normally.
+
+Codecs raise :class:`ApiError` with wording that matches their provider; the app
+catches it and asks the codec that owns the route to render the provider's error
+body. Keeping one exception type means middleware (request ids, body limits, auth)
+never needs to know which API it is serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+# Neutral error kinds, named after Anthropic's error types because they are the finer
+# grained of the two vocabularies; the OpenAI codec folds several into one type.
+ErrorKind = Literal[
+    "invalid_request_error",
+    "authentication_error",
+    "permission_error",
+    "not_found_error",
+    "request_too_large",
+    "rate_limit_error",
+    "billing_error",
+    "api_error",
+    "timeout_error",
+    "overloaded_error",
+]
+
+
+class MockgwError(Exception):
+    """Base class of every error mockgw raises on purpose."""
+
+
+class ApiError(MockgwError):
+    """A provider-shaped error response, raised anywhere while handling a request."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: ErrorKind,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind: ErrorKind = kind
+        self.message = message
+        self.param = param
+        self.code = code
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.kind!r}, {self.message!r}, param={self.param!r})"
+
+
+class ConfigError(MockgwError):
+    """Bad server configuration (CLI flags, model catalogue files)."""

@@ -1,0 +1,209 @@
+"""Deterministic content: prose, JSON from a schema, tool arguments, ids.
+
+Everything here is driven by a :class:`random.Random` that the caller seeds from the
+request, so the same request always gets the same answer, on either API, in any
+process. Faker supplies the prose; the JSON-Schema walker is our own because no
+offline package generates schema-valid instances without extra dependencies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import string
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from faker import Faker
+
+from mockgw.core import ChatRequest
+from mockgw.tokens import canonical_json
+
+_local = threading.local()
+
+# Bounds that keep generated documents small: a mock reply should be quick to read in a
+# failing test, not a faithful sample of maximum sizes.
+_MAX_ARRAY_ITEMS = 3
+_MAX_DEPTH = 8
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _faker() -> Any:
+    # Faker instances are not thread-safe and take milliseconds to build, so each
+    # thread (one per in-process server) keeps one and reseeds it per request.
+    fake = getattr(_local, "faker", None)
+    if fake is None:
+        fake = Faker("en_US")
+        _local.faker = fake
+    return fake
+
+
+def request_seed(request: ChatRequest) -> int:
+    """A stable seed from the conversation itself (not the model or the API).
+
+    Sampling limits (``max_tokens``, ``stop``, ``n``) are left out on purpose: the
+    same conversation must produce the same underlying text, which those limits then
+    cut, exactly like a real model sampled with a fixed seed.
+    """
+    material = canonical_json(
+        [
+            request.system,
+            [
+                (
+                    m.role,
+                    m.text,
+                    [(c.name, c.arguments) for c in m.tool_calls],
+                    [(r.tool_call_id, r.content) for r in m.tool_results],
+                )
+                for m in request.messages
+            ],
+            [(t.name, t.parameters) for t in request.tools],
+            request.response_format.kind,
+            request.response_format.schema,
+            request.seed,
+        ]
+    )
+    digest = hashlib.blake2b(material.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def prose(rng: random.Random, *, min_sentences: int = 1, max_sentences: int = 4) -> str:
+    fake = _faker()
+    fake.seed_instance(rng.getrandbits(64))
+    count = rng.randint(min_sentences, max_sentences)
+    return " ".join(fake.sentences(nb=count))
+
+
+def random_id(rng: random.Random, length: int = 24) -> str:
+    return "".join(rng.choices(_ALNUM, k=length))
+
+
+def instance_from_schema(schema: Any, rng: random.Random) -> Any:
+    """A value valid against ``schema`` (the JSON-Schema subset LLM APIs accept)."""
+    root = schema if isinstance(schema, dict) else {}
+    return _SchemaWalker(root, rng).value(root, 0)
+
+
+class _SchemaWalker:
+    def __init__(self, root: dict[str, Any], rng: random.Random) -> None:
+        self._root = root
+        self._rng = rng
+        self._fake = _faker()
+        self._fake.seed_instance(rng.getrandbits(64))
+
+    def _resolve(self, ref: str) -> dict[str, Any]:
+        node: Any = self._root
+        if ref.startswith("#"):
+            for part in ref.lstrip("#/").split("/"):
+                if not part:
+                    continue
+                node = (
+                    node.get(part.replace("~1", "/").replace("~0", "~"), {})
+                    if isinstance(node, dict)
+                    else {}
+                )
+        return node if isinstance(node, dict) else {}
+
+    def value(self, schema: Any, depth: int) -> Any:
+        if not isinstance(schema, dict) or depth > _MAX_DEPTH:
+            return None if depth > _MAX_DEPTH else self._fake.word()
+        if "$ref" in schema:
+            return self.value(self._resolve(str(schema["$ref"])), depth + 1)
+        if "const" in schema:
+            return schema["const"]
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            return self._rng.choice(schema["enum"])
+        for key in ("anyOf", "oneOf"):
+            options = schema.get(key)
+            if isinstance(options, list) and options:
+                # Prefer a non-null branch so optional fields carry a visible value.
+                non_null = [
+                    o for o in options if not (isinstance(o, dict) and o.get("type") == "null")
+                ]
+                return self.value(self._rng.choice(non_null or options), depth + 1)
+        if isinstance(schema.get("allOf"), list):
+            merged: dict[str, Any] = {}
+            for part in schema["allOf"]:
+                if isinstance(part, dict):
+                    part = self._resolve(part["$ref"]) if "$ref" in part else part
+                    merged = _merge(merged, part)
+            return self.value(merged, depth + 1)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            kinds = [k for k in kind if k != "null"] or kind
+            kind = kinds[0] if kinds else None
+        if kind is None:
+            kind = (
+                "object" if "properties" in schema else "array" if "items" in schema else "string"
+            )
+        return self._by_type(str(kind), schema, depth)
+
+    def _by_type(self, kind: str, schema: dict[str, Any], depth: int) -> Any:
+        if kind == "object":
+            props = schema.get("properties")
+            if not isinstance(props, dict):
+                return {}
+            return {str(name): self.value(sub, depth + 1) for name, sub in props.items()}
+        if kind == "array":
+            low = int(schema.get("minItems", 1))
+            high = int(schema.get("maxItems", max(low, _MAX_ARRAY_ITEMS)))
+            count = self._rng.randint(low, max(low, min(high, max(low, _MAX_ARRAY_ITEMS))))
+            return [self.value(schema.get("items", {}), depth + 1) for _ in range(count)]
+        if kind == "integer":
+            low, high = _bounds(schema, integer=True)
+            return self._rng.randint(math.ceil(low), max(math.ceil(low), math.floor(high)))
+        if kind == "number":
+            low, high = _bounds(schema, integer=False)
+            return round(self._rng.uniform(low, high), 2)
+        if kind == "boolean":
+            return self._rng.random() < 0.5
+        if kind == "null":
+            return None
+        return self._string(schema)
+
+    def _string(self, schema: dict[str, Any]) -> str:
+        fmt = schema.get("format")
+        moment = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(
+            seconds=self._rng.randint(0, 3 * 365 * 86400)
+        )
+        by_format = {
+            "date-time": moment.isoformat().replace("+00:00", "Z"),
+            "date": moment.date().isoformat(),
+            "time": moment.time().isoformat() + "Z",
+            "email": f"{self._fake.user_name()}@example.com",
+            "uri": f"https://example.com/{self._fake.word()}",
+            "uuid": str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
+        }
+        text = by_format.get(str(fmt)) if fmt else None
+        if text is None:
+            text = (
+                self._fake.word() if self._rng.random() < 0.5 else self._fake.sentence(nb_words=3)
+            )
+        low = int(schema.get("minLength", 0))
+        high = schema.get("maxLength")
+        while len(text) < low:
+            text += self._fake.word()
+        if isinstance(high, int) and len(text) > high:
+            text = text[:high]
+        return text
+
+
+def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+    merged = {**left, **right}
+    if isinstance(left.get("properties"), dict) and isinstance(right.get("properties"), dict):
+        merged["properties"] = {**left["properties"], **right["properties"]}
+    return merged
+
+
+def _bounds(schema: dict[str, Any], *, integer: bool) -> tuple[float, float]:
+    step = 1 if integer else 0.01
+    low = float(schema.get("minimum", 0))
+    high = float(schema.get("maximum", max(low, 0) + 100))
+    if "exclusiveMinimum" in schema:
+        low = max(low, float(schema["exclusiveMinimum"]) + step)
+    if "exclusiveMaximum" in schema:
+        high = min(high, float(schema["exclusiveMaximum"]) - step)
+    return low, max(low, high)

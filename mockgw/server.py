@@ -1,0 +1,65 @@
+"""Running the app as a process: bind, announce, and shut down on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import TextIO
+
+from aiohttp import web
+
+from mockgw.app import build_app
+from mockgw.config import ServerConfig
+
+# How long in-flight responses get to finish once a shutdown signal arrives.
+SHUTDOWN_GRACE_SECONDS = 3.0
+
+
+def bound_port(site: web.TCPSite) -> int:
+    """The port a started site listens on (the real one when it was asked for 0)."""
+    # aiohttp exposes no public accessor for the bound socket of a TCPSite.
+    server = getattr(site, "_server", None)
+    sockets = getattr(server, "sockets", None)
+    if not sockets:
+        raise RuntimeError("the server has no listening socket")
+    return int(sockets[0].getsockname()[1])
+
+
+def banner(base: str) -> str:
+    return (
+        f"  OpenAI-compatible:  {base}/v1          (POST /v1/chat/completions)\n"
+        f"  Anthropic Messages: {base}             (POST /v1/messages)\n"
+        f"  Health:             {base}/__mockgw/health\n"
+        f"  Try it:\n"
+        f"    curl -s {base}/v1/chat/completions -H 'Authorization: Bearer test' \\\n"
+        f"      -H 'Content-Type: application/json' \\\n"
+        f"      -d '{{\"model\": \"gpt-4o\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hi\"}}]}}'"
+    )
+
+
+async def serve(config: ServerConfig, *, out: TextIO = sys.stdout, quiet: bool = False) -> None:
+    """Serve until SIGINT or SIGTERM, then let in-flight responses finish."""
+    # Handlers go in before the announcement: a signal sent the moment a script reads
+    # the first line must already mean "shut down gracefully".
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(
+        build_app(config), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port)
+    await site.start()
+    base = f"http://{config.host}:{bound_port(site)}"
+    # Scripts and CI wait for exactly this first line, so it must never change shape.
+    print(f"mockgw listening on {base}", file=out, flush=True)
+    if not quiet:
+        print(banner(base), file=out, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await runner.cleanup()

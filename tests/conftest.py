@@ -1,0 +1,31 @@
+"""Shared fixtures: one real mockgw server per test session, on 127.0.0.1 port 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mockgw.background import BackgroundServer
+from mockgw.config import ServerConfig
+
+API_KEY = "sk-test-mockgw-0000"
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[BackgroundServer]:
+    with BackgroundServer(ServerConfig(port=0, api_keys=frozenset({API_KEY}))) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def strict_server() -> Iterator[BackgroundServer]:
+    with BackgroundServer(ServerConfig(port=0, strict=True)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def open_server() -> Iterator[BackgroundServer]:
+    """Defaults as ``mockgw serve`` has them: any key, unknown fields warned about."""
+    with BackgroundServer(ServerConfig(port=0)) as running:
+        yield running

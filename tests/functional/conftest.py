@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import openai
+import pytest
+
+from mockgw.background import BackgroundServer
+from tests.conftest import API_KEY
+
+
+@pytest.fixture
+def oai(server: BackgroundServer) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=server.url + "/v1", api_key=API_KEY, max_retries=0) as client:
+        yield client
+
+
+@pytest.fixture
+async def aoai(server: BackgroundServer) -> AsyncIterator[openai.AsyncOpenAI]:
+    async with openai.AsyncOpenAI(
+        base_url=server.url + "/v1", api_key=API_KEY, max_retries=0
+    ) as client:
+        yield client
