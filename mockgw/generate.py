@@ -153,11 +153,11 @@ class _SchemaWalker:
             count = self._rng.randint(low, max(low, min(high, max(low, _MAX_ARRAY_ITEMS))))
             return [self.value(schema.get("items", {}), depth + 1) for _ in range(count)]
         if kind == "integer":
-            low, high = _bounds(schema, integer=True)
-            return self._rng.randint(math.ceil(low), max(math.ceil(low), math.floor(high)))
+            least, most = _bounds(schema, integer=True)
+            return self._rng.randint(math.ceil(least), max(math.ceil(least), math.floor(most)))
         if kind == "number":
-            low, high = _bounds(schema, integer=False)
-            return round(self._rng.uniform(low, high), 2)
+            least, most = _bounds(schema, integer=False)
+            return round(self._rng.uniform(least, most), 2)
         if kind == "boolean":
             return self._rng.random() < 0.5
         if kind == "null":

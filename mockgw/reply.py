@@ -23,7 +23,7 @@ _TOOL_ID_PREFIX = {"openai": "call_", "anthropic": "toolu_01"}
 def generated_completion(request: ChatRequest) -> Completion:
     """Build the default completion for ``request``; pure and deterministic."""
     seed = request_seed(request)
-    choices = tuple(_choice(request, random.Random(seed + index)) for index in range(request.n))
+    choices = tuple(_choice(request, seed + index) for index in range(request.n))
     output = sum(
         len(c.text_chunks) + len(c.thinking_chunks) + completion_tokens("", c.tool_calls)
         for c in choices
@@ -45,12 +45,19 @@ def _forced_tool(request: ChatRequest, rng: random.Random) -> ToolSpec | None:
     return None
 
 
-def _choice(request: ChatRequest, rng: random.Random) -> Choice:
+# Reasoning draws from its own stream, so turning thinking on or off never changes the
+# answer that follows it.
+_THINKING_STREAM = 0x7468696E6B
+
+
+def _choice(request: ChatRequest, seed: int) -> Choice:
+    rng = random.Random(seed)
     budget = request.max_tokens
     thinking: list[str] = []
     signature = ""
     if request.thinking_budget:
-        thinking = split_tokens(prose(rng, min_sentences=2, max_sentences=5))
+        thinking_rng = random.Random(seed ^ _THINKING_STREAM)
+        thinking = split_tokens(prose(thinking_rng, min_sentences=2, max_sentences=5))
         thinking = thinking[: request.thinking_budget]
         signature = _signature("".join(thinking))
         if budget is not None:

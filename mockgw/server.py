@@ -34,7 +34,7 @@ def banner(base: str) -> str:
         f"  Try it:\n"
         f"    curl -s {base}/v1/chat/completions -H 'Authorization: Bearer test' \\\n"
         f"      -H 'Content-Type: application/json' \\\n"
-        f"      -d '{{\"model\": \"gpt-4o\", \"messages\": [{{\"role\": \"user\", \"content\": \"Hi\"}}]}}'"
+        f'      -d \'{{"model": "gpt-4o", "messages": [{{"role": "user", "content": "Hi"}}]}}\''
     )
 
 

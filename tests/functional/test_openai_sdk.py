@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageFunctionToolCall
+from openai.types.chat.chat_completion_message_function_tool_call import Function
 from pydantic import BaseModel, Field
 
 from mockgw.background import BackgroundServer
 
 MODEL = "gpt-4o"
 HELLO: list[Any] = [{"role": "user", "content": "Say hello to the test suite."}]
-WEATHER_TOOL: dict[str, Any] = {
+WEATHER_TOOL: Any = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -30,6 +32,11 @@ WEATHER_TOOL: dict[str, Any] = {
         },
     },
 }
+
+
+def _function(call: object) -> Function:
+    assert isinstance(call, ChatCompletionMessageFunctionToolCall)
+    return call.function
 
 
 class Weather(BaseModel):
@@ -101,16 +108,19 @@ def test_required_tool_choice_gives_schema_valid_arguments(oai: openai.OpenAI) -
 
 
 def test_named_tool_choice_picks_that_tool(oai: openai.OpenAI) -> None:
-    other = {"type": "function", "function": {"name": "noop", "parameters": {"type": "object"}}}
+    other: Any = {
+        "type": "function",
+        "function": {"name": "noop", "parameters": {"type": "object"}},
+    }
     completion = oai.chat.completions.create(
         model=MODEL,
         messages=HELLO,
-        tools=[other, WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[other, WEATHER_TOOL],
         tool_choice={"type": "function", "function": {"name": "get_weather"}},
     )
     calls = completion.choices[0].message.tool_calls
     assert calls is not None
-    assert [c.function.name for c in calls] == ["get_weather"]  # type: ignore[union-attr]
+    assert [_function(c).name for c in calls] == ["get_weather"]
 
 
 def test_auto_tool_choice_answers_in_text(oai: openai.OpenAI) -> None:
@@ -130,7 +140,7 @@ def test_tool_result_round_trip(oai: openai.OpenAI) -> None:
         model=MODEL,
         messages=[
             *HELLO,
-            message.model_dump(exclude_none=True),  # type: ignore[list-item]
+            cast(Any, message.model_dump(exclude_none=True)),
             {"role": "tool", "tool_call_id": call.id, "content": '{"temp": 21}'},
         ],
         tools=[WEATHER_TOOL],
@@ -213,9 +223,8 @@ def test_stream_tool_calls_equal_non_stream(oai: openai.OpenAI) -> None:
     assert streamed is not None
     assert expected is not None
     assert final.choices[0].finish_reason == "tool_calls"
-    assert [(c.id, c.function.name, c.function.arguments) for c in streamed] == [
-        (c.id, c.function.name, c.function.arguments)  # type: ignore[union-attr]
-        for c in expected
+    assert [(c.id, _function(c).name, _function(c).arguments) for c in streamed] == [
+        (c.id, _function(c).name, _function(c).arguments) for c in expected
     ]
 
 
@@ -280,7 +289,8 @@ def test_bad_request_names_the_param(oai: openai.OpenAI) -> None:
 async def test_async_bad_request(aoai: openai.AsyncOpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         await aoai.chat.completions.create(
-            model=MODEL, messages=[{"role": "user", "content": 42}]  # type: ignore[typeddict-item]
+            model=MODEL,
+            messages=cast(Any, [{"role": "user", "content": 42}]),
         )
     assert caught.value.param == "messages[0].content"
 

@@ -31,7 +31,11 @@ def _text(content: Any) -> tuple[str, int]:
         return "", 0
     if isinstance(content, str):
         return content, 0
-    texts = [p.get("text") or p.get("refusal") or "" for p in content if p.get("type") in ("text", "refusal")]
+    texts = [
+        p.get("text") or p.get("refusal") or ""
+        for p in content
+        if p.get("type") in ("text", "refusal")
+    ]
     media = sum(1 for p in content if p.get("type") in _MEDIA_PARTS)
     return "\n".join(texts), media
 

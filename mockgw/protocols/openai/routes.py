@@ -90,7 +90,9 @@ def routes(config: ServerConfig) -> list[web.RouteDef]:
 def model_list_body(config: ServerConfig) -> dict[str, Any]:
     return {
         "object": "list",
-        "data": [_model_body(info.id, info.created_unix, info.owned_by) for info in config.models.all()],
+        "data": [
+            _model_body(info.id, info.created_unix, info.owned_by) for info in config.models.all()
+        ],
     }
 
 

@@ -23,31 +23,9 @@ Conventions that keep validation cheap and its errors translatable:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
-
-__all__ = [
-    "SHAPE_UNION_ERROR",
-    "TAGGED_UNION_ERROR",
-    "UNION_TAGS",
-    "AssistantMessage",
-    "ChatCompletionRequest",
-    "CustomTool",
-    "DeveloperMessage",
-    "FilePart",
-    "FunctionMessage",
-    "FunctionTool",
-    "ImageUrlPart",
-    "InputAudioPart",
-    "Message",
-    "RefusalPart",
-    "SystemMessage",
-    "TextPart",
-    "ToolMessage",
-    "UserMessage",
-]
 
 # Custom pydantic error types raised by the discriminators below (see module docstring).
 TAGGED_UNION_ERROR = "mockgw_tagged_union"
@@ -57,7 +35,8 @@ _tags: set[str] = set()
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    # NaN and infinities are not JSON, though Python's json module decodes them.
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class _Discriminator(Discriminator):
@@ -111,9 +90,8 @@ def _json_kind(item: Any) -> str | None:
 
 def _shaped(expected: str) -> Discriminator:
     """Discriminate on the JSON kind of the value (string / array / object)."""
-    pick: Callable[[Any], str | None] = _json_kind
     return _Discriminator(
-        pick,
+        _json_kind,
         custom_error_type=SHAPE_UNION_ERROR,
         custom_error_message="invalid type",
         custom_error_context={"expected": expected},
@@ -178,45 +156,32 @@ class RefusalPart(_Model):
     refusal: str
 
 
-_TEXT_ONLY = _keyed("type", ("text",))
-TextOnlyPart = Annotated[Union[Annotated[TextPart, _tag("type", "text")]], _TEXT_ONLY]
 UserPart = Annotated[
-    Union[
-        Annotated[TextPart, _tag("type", "text")],
-        Annotated[ImageUrlPart, _tag("type", "image_url")],
-        Annotated[InputAudioPart, _tag("type", "input_audio")],
-        Annotated[FilePart, _tag("type", "file")],
-    ],
+    (
+        Annotated[TextPart, _tag("type", "text")]
+        | Annotated[ImageUrlPart, _tag("type", "image_url")]
+        | Annotated[InputAudioPart, _tag("type", "input_audio")]
+        | Annotated[FilePart, _tag("type", "file")]
+    ),
     _keyed("type", ("text", "image_url", "input_audio", "file")),
 ]
 AssistantPart = Annotated[
-    Union[
-        Annotated[TextPart, _tag("type", "text")],
-        Annotated[RefusalPart, _tag("type", "refusal")],
-    ],
+    Annotated[TextPart, _tag("type", "text")] | Annotated[RefusalPart, _tag("type", "refusal")],
     _keyed("type", ("text", "refusal")),
 ]
 
 _CONTENT_KINDS = "one of a string or array of objects"
+# Text-only contents need no tagged union: ``Literal["text"]`` words a wrong ``type``.
 TextContent = Annotated[
-    Union[
-        Annotated[str, Tag(STR)],
-        Annotated[list[TextOnlyPart], Field(min_length=1), Tag(ARRAY)],
-    ],
+    Annotated[str, Tag(STR)] | Annotated[list[TextPart], Field(min_length=1), Tag(ARRAY)],
     _shaped(_CONTENT_KINDS),
 ]
 UserContent = Annotated[
-    Union[
-        Annotated[str, Tag(STR)],
-        Annotated[list[UserPart], Field(min_length=1), Tag(ARRAY)],
-    ],
+    Annotated[str, Tag(STR)] | Annotated[list[UserPart], Field(min_length=1), Tag(ARRAY)],
     _shaped(_CONTENT_KINDS),
 ]
 AssistantContent = Annotated[
-    Union[
-        Annotated[str, Tag(STR)],
-        Annotated[list[AssistantPart], Field(min_length=1), Tag(ARRAY)],
-    ],
+    Annotated[str, Tag(STR)] | Annotated[list[AssistantPart], Field(min_length=1), Tag(ARRAY)],
     _shaped(_CONTENT_KINDS),
 ]
 
@@ -265,10 +230,10 @@ class CustomToolCall(_Model):
 
 
 ToolCall = Annotated[
-    Union[
-        Annotated[FunctionToolCall, _tag("type", "function")],
-        Annotated[CustomToolCall, _tag("type", "custom")],
-    ],
+    (
+        Annotated[FunctionToolCall, _tag("type", "function")]
+        | Annotated[CustomToolCall, _tag("type", "custom")]
+    ),
     _keyed("type", ("function", "custom")),
 ]
 
@@ -303,14 +268,14 @@ class FunctionMessage(_Model):
 
 # The order of ``values`` is the order the real API lists roles in its error message.
 Message = Annotated[
-    Union[
-        Annotated[SystemMessage, _tag("role", "system")],
-        Annotated[AssistantMessage, _tag("role", "assistant")],
-        Annotated[UserMessage, _tag("role", "user")],
-        Annotated[FunctionMessage, _tag("role", "function")],
-        Annotated[ToolMessage, _tag("role", "tool")],
-        Annotated[DeveloperMessage, _tag("role", "developer")],
-    ],
+    (
+        Annotated[SystemMessage, _tag("role", "system")]
+        | Annotated[AssistantMessage, _tag("role", "assistant")]
+        | Annotated[UserMessage, _tag("role", "user")]
+        | Annotated[FunctionMessage, _tag("role", "function")]
+        | Annotated[ToolMessage, _tag("role", "tool")]
+        | Annotated[DeveloperMessage, _tag("role", "developer")]
+    ),
     _keyed("role", ("system", "assistant", "user", "function", "tool", "developer")),
 ]
 
@@ -345,10 +310,7 @@ class GrammarFormat(_Model):
 
 
 CustomFormat = Annotated[
-    Union[
-        Annotated[TextFormat, _tag("type", "text")],
-        Annotated[GrammarFormat, _tag("type", "grammar")],
-    ],
+    Annotated[TextFormat, _tag("type", "text")] | Annotated[GrammarFormat, _tag("type", "grammar")],
     _keyed("type", ("text", "grammar")),
 ]
 
@@ -365,10 +327,10 @@ class CustomTool(_Model):
 
 
 Tool = Annotated[
-    Union[
-        Annotated[FunctionTool, _tag("type", "function")],
-        Annotated[CustomTool, _tag("type", "custom")],
-    ],
+    (
+        Annotated[FunctionTool, _tag("type", "function")]
+        | Annotated[CustomTool, _tag("type", "custom")]
+    ),
     _keyed("type", ("function", "custom")),
 ]
 
@@ -398,18 +360,18 @@ class AllowedToolsChoice(_Model):
 
 
 ToolChoiceObject = Annotated[
-    Union[
-        Annotated[NamedFunctionChoice, _tag("type", "function")],
-        Annotated[AllowedToolsChoice, _tag("type", "allowed_tools")],
-        Annotated[NamedCustomChoice, _tag("type", "custom")],
-    ],
+    (
+        Annotated[NamedFunctionChoice, _tag("type", "function")]
+        | Annotated[AllowedToolsChoice, _tag("type", "allowed_tools")]
+        | Annotated[NamedCustomChoice, _tag("type", "custom")]
+    ),
     _keyed("type", ("function", "allowed_tools", "custom")),
 ]
 ToolChoice = Annotated[
-    Union[
-        Annotated[Literal["none", "auto", "required"], Tag(STR)],
-        Annotated[ToolChoiceObject, Tag(OBJECT)],
-    ],
+    (
+        Annotated[Literal["none", "auto", "required"], Tag(STR)]
+        | Annotated[ToolChoiceObject, Tag(OBJECT)]
+    ),
     _shaped("one of a string or object"),
 ]
 
@@ -421,10 +383,7 @@ class LegacyFunction(_Model):
 
 
 LegacyFunctionCall = Annotated[
-    Union[
-        Annotated[Literal["none", "auto"], Tag(STR)],
-        Annotated[NamedFunction, Tag(OBJECT)],
-    ],
+    Annotated[Literal["none", "auto"], Tag(STR)] | Annotated[NamedFunction, Tag(OBJECT)],
     _shaped("one of a string or object"),
 ]
 
@@ -454,11 +413,11 @@ class ResponseFormatJsonSchema(_Model):
 
 
 ResponseFormat = Annotated[
-    Union[
-        Annotated[ResponseFormatText, _tag("type", "text")],
-        Annotated[ResponseFormatJsonSchema, _tag("type", "json_schema")],
-        Annotated[ResponseFormatJsonObject, _tag("type", "json_object")],
-    ],
+    (
+        Annotated[ResponseFormatText, _tag("type", "text")]
+        | Annotated[ResponseFormatJsonSchema, _tag("type", "json_schema")]
+        | Annotated[ResponseFormatJsonObject, _tag("type", "json_object")]
+    ),
     _keyed("type", ("text", "json_schema", "json_object")),
 ]
 
@@ -476,7 +435,7 @@ class VoiceId(_Model):
 
 
 Voice = Annotated[
-    Union[Annotated[str, Tag(STR)], Annotated[VoiceId, Tag(OBJECT)]],
+    Annotated[str, Tag(STR)] | Annotated[VoiceId, Tag(OBJECT)],
     _shaped("one of a string or object"),
 ]
 
@@ -528,10 +487,7 @@ class PromptCacheOptions(_Model):
 
 
 Stop = Annotated[
-    Union[
-        Annotated[str, Tag(STR)],
-        Annotated[list[str], Field(min_length=1, max_length=4), Tag(ARRAY)],
-    ],
+    Annotated[str, Tag(STR)] | Annotated[list[str], Field(min_length=1, max_length=4), Tag(ARRAY)],
     _shaped("one of a string or array of strings"),
 ]
 Metadata = Annotated[
@@ -587,9 +543,9 @@ class ChatCompletionRequest(_Model):
     store: bool | None = None
 
     # newer model options
-    reasoning_effort: (
-        Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None
-    ) = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = (
+        None
+    )
     verbosity: Literal["low", "medium", "high"] | None = None
     service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
     modalities: list[Literal["text", "audio"]] | None = None

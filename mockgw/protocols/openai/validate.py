@@ -214,8 +214,7 @@ def _check_image_url(url: str, where: str) -> None:
     media_type, *params = header.split(";")
     if media_type.lower() not in _IMAGE_TYPES:
         raise invalid_request(
-            f"Invalid '{where}': {_DATA_URL_HINT}, but got unsupported MIME type "
-            f"'{media_type}'.",
+            f"Invalid '{where}': {_DATA_URL_HINT}, but got unsupported MIME type '{media_type}'.",
             where,
             "invalid_value",
         )
@@ -244,9 +243,7 @@ def _check_image_url(url: str, where: str) -> None:
 # --- tools and options -------------------------------------------------------------------
 
 
-def _check_parameters(
-    definition: FunctionTool | LegacyFunction, where: str, name: str
-) -> None:
+def _check_parameters(definition: FunctionTool | LegacyFunction, where: str, name: str) -> None:
     parameters = (
         definition.function.parameters
         if isinstance(definition, FunctionTool)

@@ -19,7 +19,13 @@ from pydantic_core import ErrorDetails
 from mockgw.errors import ApiError
 from mockgw.protocols.openai.schema import SHAPE_UNION_ERROR, TAGGED_UNION_ERROR, UNION_TAGS
 
-__all__ = ["api_error_from_validation", "describe_value", "format_path", "invalid_request"]
+__all__ = [
+    "api_error_from_validation",
+    "describe_value",
+    "format_path",
+    "invalid_request",
+    "quote_list",
+]
 
 # pydantic error type -> what OpenAI says it expected ("expected an integer, but got …").
 _EXPECTED_BY_TYPE = {
@@ -112,7 +118,9 @@ def _translate(details: ErrorDetails, path: str) -> ApiError:
     if kind == SHAPE_UNION_ERROR:
         if value is None and path.endswith("content"):
             # The real API's own sentence for null message content (param included).
-            return invalid_request("Invalid value for 'content': expected a string, got null.", path)
+            return invalid_request(
+                "Invalid value for 'content': expected a string, got null.", path
+            )
         return _invalid_type(path, str(ctx["expected"]), value)
     if kind in _EXPECTED_BY_TYPE:
         return _invalid_type(path, _EXPECTED_BY_TYPE[kind], value)
@@ -216,7 +224,12 @@ def _number(value: Any) -> str:
 
 
 def _out_of_range(path: str, kind: str, ctx: dict[str, Any], value: Any) -> ApiError:
-    op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+    op = {
+        "greater_than_equal": ">=",
+        "greater_than": ">",
+        "less_than_equal": "<=",
+        "less_than": "<",
+    }
     bound = ctx[{">=": "ge", ">": "gt", "<=": "le", "<": "lt"}[op[kind]]]
     # Float fields declare float bounds (see schema), so the bound tells the field type.
     number = "decimal" if isinstance(bound, float) else "integer"
