@@ -8,18 +8,25 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from mockgw._version import __version__
+from mockgw.cache import PromptCache
 from mockgw.config import ServerConfig
 from mockgw.endpoint import Exchange, RequestHandler, WireStyle
+from mockgw.errors import ApiError
+from mockgw.protocols.anthropic import errors as anthropic_errors
+from mockgw.protocols.anthropic import routes as anthropic_routes
 from mockgw.protocols.openai import errors as openai_errors
 from mockgw.protocols.openai import routes as openai_routes
 
 CONFIG = web.AppKey("config", ServerConfig)
 STARTED = web.AppKey("started", float)
+PROMPT_CACHE = web.AppKey("prompt_cache", PromptCache)
 
 
-def _style_for(request: web.Request) -> WireStyle:
-    """Which provider a request that matched no route was meant for."""
-    return openai_routes.STYLE
+def _unmatched(request: web.Request) -> tuple[WireStyle, ApiError]:
+    """Which provider a request that matched no route was meant for, and its 404."""
+    if "anthropic-version" in request.headers or request.path.startswith("/v1/messages"):
+        return anthropic_routes.STYLE, anthropic_errors.not_found()
+    return openai_routes.STYLE, openai_errors.invalid_url(request.method, request.path)
 
 
 @web.middleware
@@ -30,16 +37,16 @@ async def provider_shaped_not_found(
     try:
         return await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-        style = _style_for(request)
+        style, error = _unmatched(request)
         exchange = Exchange(request, style, style.new_request_id(), time.perf_counter(), [])
-        return exchange.error(openai_errors.invalid_url(request.method, request.path))
+        return exchange.error(error)
 
 
-def _by_api_version(openai: RequestHandler, anthropic: RequestHandler | None) -> RequestHandler:
+def _by_api_version(openai: RequestHandler, anthropic: RequestHandler) -> RequestHandler:
     """Serve a shared path (``/v1/models``) in Anthropic's shape when asked to."""
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
-        if anthropic is not None and "anthropic-version" in request.headers:
+        if "anthropic-version" in request.headers:
             return await anthropic(request)
         return await openai(request)
 
@@ -65,9 +72,12 @@ def build_app(config: ServerConfig) -> web.Application:
     )
     app[CONFIG] = config
     app[STARTED] = time.monotonic()
+    app[PROMPT_CACHE] = PromptCache()
     app.add_routes(openai_routes.routes(config))
-    list_models, retrieve_model = openai_routes.model_handlers(config)
-    app.router.add_get("/v1/models", _by_api_version(list_models, None))
-    app.router.add_get("/v1/models/{model_id}", _by_api_version(retrieve_model, None))
+    app.add_routes(anthropic_routes.routes(config, app[PROMPT_CACHE]))
+    openai_list, openai_get = openai_routes.model_handlers(config)
+    anthropic_list, anthropic_get = anthropic_routes.model_handlers(config)
+    app.router.add_get("/v1/models", _by_api_version(openai_list, anthropic_list))
+    app.router.add_get("/v1/models/{model_id}", _by_api_version(openai_get, anthropic_get))
     app.router.add_get("/__mockgw/health", health)
     return app

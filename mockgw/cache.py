@@ -1,0 +1,88 @@
+"""Prompt caching as the Messages API reports it in ``usage``.
+
+A request whose tools, system or messages carry ``cache_control`` marks a prefix. The
+first request with that prefix "writes" it (``cache_creation_input_tokens``), later
+ones with the same prefix "read" it (``cache_read_input_tokens``); ``input_tokens``
+counts only what follows the prefix. Prefixes shorter than the API's minimum are not
+cached at all, as on the real service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mockgw.core import Usage
+from mockgw.tokens import MESSAGE_OVERHEAD, canonical_json, count_tokens
+
+# The smallest cacheable prefix of most current models (Haiku models need 2048).
+MIN_CACHEABLE_TOKENS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CachePrefix:
+    key: str
+    tokens: int
+    ttl: str
+
+
+def cache_prefix(body: dict[str, Any]) -> CachePrefix | None:
+    """The prefix up to the last ``cache_control`` breakpoint, if the body has one."""
+    hasher = hashlib.blake2b(digest_size=16)
+    tokens = 0
+    marked: CachePrefix | None = None
+
+    def visit(segment: Any, cost: int) -> None:
+        nonlocal tokens, marked
+        hasher.update(canonical_json(segment).encode())
+        tokens += cost
+        control = segment.get("cache_control") if isinstance(segment, dict) else None
+        if control:
+            marked = CachePrefix(hasher.copy().hexdigest(), tokens, control.get("ttl", "5m"))
+
+    for tool in body.get("tools") or ():
+        visit(tool, count_tokens(canonical_json(tool)))
+    system = body.get("system")
+    if isinstance(system, list):
+        for block in system:
+            visit(block, count_tokens(block.get("text", "")))
+    elif system:
+        visit(system, count_tokens(system))
+    for message in body.get("messages") or ():
+        content = message.get("content")
+        if isinstance(content, str):
+            visit(message, MESSAGE_OVERHEAD + count_tokens(content))
+            continue
+        visit(message.get("role"), MESSAGE_OVERHEAD)
+        for block in content or ():
+            visit(block, count_tokens(canonical_json(block.get("text", block.get("content", "")))))
+    if marked is None and isinstance(body.get("cache_control"), dict):
+        # Top-level cache_control caches the whole request up to its last block.
+        marked = CachePrefix(hasher.hexdigest(), tokens, body["cache_control"].get("ttl", "5m"))
+    return marked
+
+
+class PromptCache:
+    """Which prefixes have been written; shared by all requests to one server."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+    def account(self, prefix: CachePrefix | None, usage: Usage) -> Usage:
+        if prefix is None or prefix.tokens < MIN_CACHEABLE_TOKENS:
+            return usage
+        cached = min(prefix.tokens, usage.input_tokens)
+        with self._lock:
+            hit = prefix.key in self._seen
+            self._seen.add(prefix.key)
+        remaining = usage.input_tokens - cached
+        if hit:
+            return replace(usage, input_tokens=remaining, cache_read_tokens=cached)
+        return replace(usage, input_tokens=remaining, cache_creation_tokens=cached)

@@ -1,0 +1,57 @@
+"""Anthropic's error body and the wording of request-level failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockgw.body import BodyProblem
+from mockgw.errors import ApiError
+
+# The kinds in mockgw.errors are Anthropic's own error types, except the edge's 413.
+_TYPE_OVERRIDES = {"request_too_large": "request_too_large"}
+
+
+def error_body(error: ApiError, request_id: str) -> dict[str, Any]:
+    return {
+        "type": "error",
+        "error": {"type": _TYPE_OVERRIDES.get(error.kind, error.kind), "message": error.message},
+        "request_id": request_id,
+    }
+
+
+def missing_key() -> ApiError:
+    return ApiError(401, "authentication_error", "x-api-key header is required")
+
+
+def invalid_key() -> ApiError:
+    return ApiError(401, "authentication_error", "invalid x-api-key")
+
+
+def model_not_found(model: str) -> ApiError:
+    return ApiError(404, "not_found_error", f"model: {model}")
+
+
+def body_error(problem: BodyProblem) -> ApiError:
+    if problem.kind == "too_large":
+        return ApiError(
+            413, "request_too_large", "Request exceeds the maximum allowed number of bytes."
+        )
+    if problem.kind == "content_type":
+        return ApiError(
+            400,
+            "invalid_request_error",
+            f"Invalid request: Content-Type must be application/json, got {problem.detail}",
+        )
+    if problem.kind == "not_object":
+        return ApiError(
+            400,
+            "invalid_request_error",
+            "Input should be a valid dictionary or object to extract fields from",
+        )
+    return ApiError(
+        400, "invalid_request_error", f"The request body is not valid JSON: {problem.detail}"
+    )
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "not_found_error", "Not Found")
