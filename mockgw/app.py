@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Awaitable, Callable
 
@@ -11,15 +12,32 @@ from mockgw._version import __version__
 from mockgw.cache import PromptCache
 from mockgw.config import ServerConfig
 from mockgw.endpoint import Exchange, RequestHandler, WireStyle
-from mockgw.errors import ApiError
+from mockgw.errors import ApiError, ConfigError
 from mockgw.protocols.anthropic import errors as anthropic_errors
 from mockgw.protocols.anthropic import routes as anthropic_routes
 from mockgw.protocols.openai import errors as openai_errors
 from mockgw.protocols.openai import routes as openai_routes
+from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.loader import load_scenarios
+from mockgw.selection import with_prefixes
+from mockgw.watch import watcher
 
 CONFIG = web.AppKey("config", ServerConfig)
 STARTED = web.AppKey("started", float)
 PROMPT_CACHE = web.AppKey("prompt_cache", PromptCache)
+ENGINE = web.AppKey("engine", Engine)
+
+
+def build_engine(config: ServerConfig) -> Engine:
+    """The engine with the configured scenarios; a bad file raises ScenarioLoadError."""
+    loaded = load_scenarios([config.scenarios_dir]) if config.scenarios_dir else {}
+    engine = Engine(loaded, default=config.scenario)
+    if config.scenario is not None and config.scenario not in loaded:
+        near = difflib.get_close_matches(config.scenario, loaded, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        known = ", ".join(sorted(loaded)) or "none loaded"
+        raise ConfigError(f"--scenario {config.scenario}: no such scenario{hint}; known: {known}")
+    return engine
 
 
 def _unmatched(request: web.Request) -> tuple[WireStyle, ApiError]:
@@ -38,7 +56,7 @@ async def provider_shaped_not_found(
         return await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
         style, error = _unmatched(request)
-        exchange = Exchange(request, style, style.new_request_id(), time.perf_counter(), [])
+        exchange = Exchange(request, style, style.new_request_id(), time.perf_counter())
         return exchange.error(error)
 
 
@@ -73,11 +91,14 @@ def build_app(config: ServerConfig) -> web.Application:
     app[CONFIG] = config
     app[STARTED] = time.monotonic()
     app[PROMPT_CACHE] = PromptCache()
-    app.add_routes(openai_routes.routes(config))
-    app.add_routes(anthropic_routes.routes(config, app[PROMPT_CACHE]))
+    app[ENGINE] = engine = build_engine(config)
+    app.add_routes(with_prefixes(openai_routes.routes(config, engine)))
+    app.add_routes(with_prefixes(anthropic_routes.routes(config, engine, app[PROMPT_CACHE])))
     openai_list, openai_get = openai_routes.model_handlers(config)
     anthropic_list, anthropic_get = anthropic_routes.model_handlers(config)
     app.router.add_get("/v1/models", _by_api_version(openai_list, anthropic_list))
     app.router.add_get("/v1/models/{model_id}", _by_api_version(openai_get, anthropic_get))
     app.router.add_get("/__mockgw/health", health)
+    if config.watch and config.scenarios_dir is not None:
+        app.cleanup_ctx.append(watcher(config.scenarios_dir, engine))
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +13,9 @@ from pathlib import Path
 from mockgw._version import __version__
 from mockgw.catalogue import ModelCatalogue
 from mockgw.config import DEFAULT_MAX_BODY_BYTES, ServerConfig
+from mockgw.errors import ConfigError
+from mockgw.scenarios.loader import ScenarioLoadError, load_scenarios, scenario_files
+from mockgw.scenarios.model import json_schema
 from mockgw.server import serve
 
 
@@ -35,6 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--scenarios", type=Path, default=None, metavar="DIR", help="directory of scenario files"
+    )
+    run.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME",
+        help="scenario for requests that choose none (header X-Mockgw-Scenario, /s/NAME/ prefix)",
+    )
+    run.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload scenario files when they change; a bad edit keeps the last good set",
     )
     run.add_argument(
         "--api-key",
@@ -73,7 +89,36 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--quiet", action="store_true", help="print only the 'mockgw listening on' line"
     )
+
+    check = commands.add_parser("validate", help="check scenario files; exit 1 on errors")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path("scenarios")],
+        metavar="PATH",
+        help="files or directories (default: scenarios)",
+    )
+    commands.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
+
+
+def validate(paths: list[Path]) -> int:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(f"{path}: no such file or directory", file=sys.stderr)
+        return 2
+    try:
+        loaded = load_scenarios(paths)
+    except ScenarioLoadError as exc:
+        print(exc, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return 1
+    files = scenario_files(paths)
+    print(f"ok: {len(loaded)} scenario(s) in {len(files)} file(s): {', '.join(sorted(loaded))}")
+    return 0
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -85,6 +130,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         host=args.host,
         port=args.port,
         scenarios_dir=args.scenarios,
+        scenario=args.scenario,
+        watch=args.watch,
         api_keys=frozenset(args.api_key),
         strict=args.strict,
         models=models,
@@ -98,10 +145,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.scenarios is not None and not args.scenarios.is_dir():
             print(f"mockgw: --scenarios {args.scenarios}: not a directory", file=sys.stderr)
             return 2
+        logging.basicConfig(level=logging.INFO, format="mockgw: %(message)s", stream=sys.stderr)
         try:
             asyncio.run(serve(config_from_args(args), quiet=args.quiet))
+        except ScenarioLoadError as exc:
+            print(f"mockgw: not starting: invalid scenario files\n{exc}", file=sys.stderr)
+            return 2
+        except ConfigError as exc:
+            print(f"mockgw: not starting: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
             print(f"mockgw: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "validate":
+        return validate(args.paths)
+    if args.command == "schema":
+        print(json.dumps(json_schema(), indent=2))
         return 0
     return 2  # pragma: no cover - argparse rejects unknown commands first

@@ -17,6 +17,10 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     scenarios_dir: Path | None = None
+    # The scenario answering requests that choose none (header or URL prefix).
+    scenario: str | None = None
+    # Reload scenario files when they change, keeping the last good set on errors.
+    watch: bool = False
     # Empty means "any non-empty key is accepted", the convenient default for tests.
     api_keys: frozenset[str] = frozenset()
     # Reject unknown request fields the way the real APIs do, instead of warning.

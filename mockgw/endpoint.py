@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-import string
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from mockgw.errors import ApiError
+from mockgw.generate import unique_id
 
 log = logging.getLogger("mockgw")
-
-_ALNUM = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +37,7 @@ class WireStyle:
     common_headers: Callable[[int], Mapping[str, str]]
 
     def new_request_id(self) -> str:
-        return self.request_id_prefix + "".join(secrets.choice(_ALNUM) for _ in range(24))
+        return self.request_id_prefix + unique_id(24)
 
 
 @dataclass(slots=True)
@@ -51,7 +48,9 @@ class Exchange:
     style: WireStyle
     request_id: str
     started: float
-    warnings: list[str]
+    warnings: list[str] = field(default_factory=list)
+    # Headers decided while handling (a scenario's, the matched rule) for any response.
+    extra_headers: dict[str, str] = field(default_factory=dict)
 
     def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         elapsed_ms = int((time.perf_counter() - self.started) * 1000)
@@ -60,7 +59,8 @@ class Exchange:
             **self.style.common_headers(elapsed_ms),
         }
         if self.warnings:
-            headers["x-mockgw-warning"] = "; ".join(self.warnings)
+            headers["x-mockgw-warning"] = header_safe("; ".join(self.warnings))
+        headers.update(self.extra_headers)
         if extra:
             headers.update(extra)
         return headers
@@ -77,6 +77,12 @@ class Exchange:
         )
 
 
+def header_safe(value: str) -> str:
+    """``value`` as a legal header value: warnings can quote any client input."""
+    flat = " ".join(value.split())
+    return flat.encode("ascii", "backslashreplace").decode("ascii")
+
+
 Handler = Callable[[Exchange], Awaitable[web.StreamResponse]]
 RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -90,7 +96,7 @@ def endpoint(style: WireStyle) -> Callable[[Handler], RequestHandler]:
 
     def wrap(handler: Handler) -> RequestHandler:
         async def run(request: web.Request) -> web.StreamResponse:
-            exchange = Exchange(request, style, style.new_request_id(), time.perf_counter(), [])
+            exchange = Exchange(request, style, style.new_request_id(), time.perf_counter())
             try:
                 return await handler(exchange)
             except ApiError as error:

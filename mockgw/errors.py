@@ -43,6 +43,7 @@ class ApiError(MockgwError):
         param: str | None = None,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
+        wire_type: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -51,6 +52,9 @@ class ApiError(MockgwError):
         self.param = param
         self.code = code
         self.headers: dict[str, str] = dict(headers or {})
+        # The provider's own ``type`` string when it differs from what the codec would
+        # derive from ``kind`` (scripted errors may name any type they like).
+        self.wire_type = wire_type
 
     def __repr__(self) -> str:
         return f"ApiError({self.status}, {self.kind!r}, {self.message!r}, param={self.param!r})"

@@ -8,9 +8,11 @@ offline package generates schema-valid instances without extra dependencies.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import random
+import secrets
 import string
 import threading
 import uuid
@@ -71,10 +73,27 @@ def request_seed(request: ChatRequest) -> int:
 
 
 def prose(rng: random.Random, *, min_sentences: int = 1, max_sentences: int = 4) -> str:
+    """Deterministic sentences; draws exactly two values from ``rng``."""
+    return _prose(rng.getrandbits(64), rng.randint(min_sentences, max_sentences))
+
+
+@functools.lru_cache(maxsize=4096)
+def _prose(seed: int, sentences: int) -> str:
+    # Test suites repeat the same requests; reseeding faker and writing the sentences
+    # is most of the cost of a generated reply, so identical inputs are served cached.
     fake = _faker()
-    fake.seed_instance(rng.getrandbits(64))
-    count = rng.randint(min_sentences, max_sentences)
-    return " ".join(fake.sentences(nb=count))
+    fake.seed_instance(seed)
+    return " ".join(fake.sentences(nb=sentences))
+
+
+# Ids only need to be unique, not unpredictable; one seeded generator is an order of
+# magnitude cheaper than a urandom read per character.
+_ids = random.Random(secrets.randbits(64))
+
+
+def unique_id(length: int) -> str:
+    """A fresh alphanumeric id (request ids, completion ids): unique, not secret."""
+    return "".join(_ids.choices(_ALNUM, k=length))
 
 
 def random_id(rng: random.Random, length: int = 24) -> str:

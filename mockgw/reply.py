@@ -1,9 +1,11 @@
-"""The reply mockgw gives when nothing scripts one: generated, but faithful.
+"""Completions built from the request: the default generated reply, and the shaping
+every reply goes through, scripted or not.
 
-It honours what the request asks for, the way a real model's output is shaped by the
-API: ``n`` choices, JSON when a JSON response format is requested, a tool call when
-``tool_choice`` forces one, a reasoning block when thinking is on, and ``max_tokens``
-and stop sequences that really cut the text with the matching finish reason.
+:func:`shape_choice` gives any content the treatment the API would: a reasoning block
+within its budget, ``max_tokens`` and stop sequences that really cut the text with the
+matching finish reason. :func:`generated_completion` is what mockgw answers when no
+scenario scripts a reply: ``n`` choices, JSON when a JSON response format is asked
+for, and a tool call when ``tool_choice`` forces one.
 """
 
 from __future__ import annotations
@@ -13,29 +15,115 @@ import hashlib
 import json
 import random
 
-from mockgw.core import ChatRequest, Choice, Completion, FinishReason, ToolCall, ToolSpec, Usage
+from mockgw.core import (
+    Api,
+    ChatRequest,
+    Choice,
+    Completion,
+    FinishReason,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
 from mockgw.generate import instance_from_schema, prose, random_id, request_seed
 from mockgw.tokens import completion_tokens, request_tokens, split_tokens
 
-_TOOL_ID_PREFIX = {"openai": "call_", "anthropic": "toolu_01"}
+_TOOL_ID_PREFIX: dict[Api, str] = {"openai": "call_", "anthropic": "toolu_01"}
+# Reasoning draws from its own stream, so turning thinking on or off never changes the
+# answer that follows it.
+_THINKING_STREAM = 0x7468696E6B
 
 
-def generated_completion(request: ChatRequest) -> Completion:
-    """Build the default completion for ``request``; pure and deterministic."""
-    seed = request_seed(request)
-    choices = tuple(_choice(request, seed + index) for index in range(request.n))
+def tool_call_id(api: Api, rng: random.Random) -> str:
+    return _TOOL_ID_PREFIX[api] + random_id(rng)
+
+
+def generated_thinking(request: ChatRequest, seed: int) -> str:
+    return prose(random.Random(seed ^ _THINKING_STREAM), min_sentences=2, max_sentences=5)
+
+
+def shape_choice(
+    request: ChatRequest,
+    *,
+    text: str = "",
+    tool_calls: tuple[ToolCall, ...] = (),
+    thinking: str | None = None,
+    finish: FinishReason | None = None,
+) -> Choice:
+    """Cut and label content the way the API would; an explicit ``finish`` is kept as is."""
+    budget = request.max_tokens
+    thinking_pieces: list[str] = []
+    signature = ""
+    if thinking is not None:
+        thinking_pieces = split_tokens(thinking)[: request.thinking_budget or None]
+        signature = _signature("".join(thinking_pieces))
+        if budget is not None:
+            budget = max(budget - len(thinking_pieces), 0)
+    stop_sequence = None if finish is not None else _earliest_stop(text, request.stop)
+    if stop_sequence is not None:
+        text = text[: text.index(stop_sequence)]
+    pieces = split_tokens(text)
+    reason: FinishReason = finish or ("tool_calls" if tool_calls else "end")
+    if finish is None and budget is not None and len(pieces) > budget:
+        pieces = pieces[:budget]
+        reason, stop_sequence = "max_tokens", None
+    elif stop_sequence is not None:
+        reason = "stop_sequence"
+    return Choice(
+        text_chunks=tuple(pieces),
+        tool_calls=tool_calls,
+        thinking_chunks=tuple(thinking_pieces),
+        thinking_signature=signature,
+        finish_reason=reason,
+        stop_sequence=stop_sequence,
+    )
+
+
+def completion_of(request: ChatRequest, choices: tuple[Choice, ...]) -> Completion:
+    """Wrap ``choices`` with usage computed from the request and what they contain."""
     output = sum(
         len(c.text_chunks) + len(c.thinking_chunks) + completion_tokens("", c.tool_calls)
         for c in choices
     )
-    reasoning = sum(len(c.thinking_chunks) for c in choices)
     usage = Usage(
-        input_tokens=request_tokens(request), output_tokens=output, reasoning_tokens=reasoning
+        input_tokens=request_tokens(request),
+        output_tokens=output,
+        reasoning_tokens=sum(len(c.thinking_chunks) for c in choices),
     )
     return Completion(model=request.model, choices=choices, usage=usage)
 
 
-def _forced_tool(request: ChatRequest, rng: random.Random) -> ToolSpec | None:
+def generated_completion(request: ChatRequest) -> Completion:
+    """The default completion for ``request``; pure and deterministic."""
+    seed = request_seed(request)
+    # Everything the result depends on besides the seed; completions are immutable, so
+    # repeated requests (the norm in test suites and benchmarks) share one.
+    key = (
+        seed,
+        request.api,
+        request.model,
+        request.n,
+        request.max_tokens,
+        request.stop,
+        request.thinking_budget,
+        request.tool_choice,
+        request_tokens(request),
+    )
+    cached = _completions.get(key)
+    if cached is None:
+        choices = tuple(_choice(request, seed + i) for i in range(request.n))
+        cached = completion_of(request, choices)
+        if len(_completions) >= _CACHE_SIZE:
+            _completions.pop(next(iter(_completions)))
+        _completions[key] = cached
+    return cached
+
+
+_CACHE_SIZE = 2048
+_completions: dict[tuple[object, ...], Completion] = {}
+
+
+def forced_tool(request: ChatRequest, rng: random.Random) -> ToolSpec | None:
     if not request.tools:
         return None
     if request.tool_choice.mode == "named":
@@ -45,59 +133,22 @@ def _forced_tool(request: ChatRequest, rng: random.Random) -> ToolSpec | None:
     return None
 
 
-# Reasoning draws from its own stream, so turning thinking on or off never changes the
-# answer that follows it.
-_THINKING_STREAM = 0x7468696E6B
-
-
 def _choice(request: ChatRequest, seed: int) -> Choice:
     rng = random.Random(seed)
-    budget = request.max_tokens
-    thinking: list[str] = []
-    signature = ""
-    if request.thinking_budget:
-        thinking_rng = random.Random(seed ^ _THINKING_STREAM)
-        thinking = split_tokens(prose(thinking_rng, min_sentences=2, max_sentences=5))
-        thinking = thinking[: request.thinking_budget]
-        signature = _signature("".join(thinking))
-        if budget is not None:
-            budget = max(budget - len(thinking), 0)
-
-    tool = _forced_tool(request, rng)
+    thinking = generated_thinking(request, seed) if request.thinking_budget else None
+    tool = forced_tool(request, rng)
     if tool is not None:
         call = ToolCall(
-            id=_TOOL_ID_PREFIX[request.api] + random_id(rng),
+            id=tool_call_id(request.api, rng),
             name=tool.name,
             arguments=instance_from_schema(tool.parameters, rng),
         )
-        return Choice(
-            tool_calls=(call,),
-            thinking_chunks=tuple(thinking),
-            thinking_signature=signature,
-            finish_reason="tool_calls",
-        )
-
-    text = _body_text(request, rng)
-    finish: FinishReason = "end"
-    stop_sequence = _earliest_stop(text, request.stop)
-    if stop_sequence is not None:
-        text = text[: text.index(stop_sequence)]
-    pieces = split_tokens(text)
-    if budget is not None and len(pieces) > budget:
-        pieces = pieces[:budget]
-        finish, stop_sequence = "max_tokens", None
-    elif stop_sequence is not None:
-        finish = "stop_sequence"
-    return Choice(
-        text_chunks=tuple(pieces),
-        thinking_chunks=tuple(thinking),
-        thinking_signature=signature,
-        finish_reason=finish,
-        stop_sequence=stop_sequence,
-    )
+        return shape_choice(request, tool_calls=(call,), thinking=thinking)
+    return shape_choice(request, text=body_text(request, rng), thinking=thinking)
 
 
-def _body_text(request: ChatRequest, rng: random.Random) -> str:
+def body_text(request: ChatRequest, rng: random.Random, *, sentences: int | None = None) -> str:
+    """Generated text in the requested response format."""
     fmt = request.response_format
     if fmt.kind == "json_schema" and fmt.schema is not None:
         return json.dumps(instance_from_schema(fmt.schema, rng))
@@ -105,6 +156,8 @@ def _body_text(request: ChatRequest, rng: random.Random) -> str:
         return json.dumps(
             {"answer": prose(rng, max_sentences=2), "confidence": rng.randint(0, 100)}
         )
+    if sentences is not None:
+        return prose(rng, min_sentences=sentences, max_sentences=sentences)
     return prose(rng)
 
 

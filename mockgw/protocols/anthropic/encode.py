@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import secrets
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from mockgw.core import Choice, Completion, FinishReason, Usage
+from mockgw.generate import unique_id
 from mockgw.sse import named_event
 from mockgw.tokens import split_tokens
 
@@ -20,12 +19,11 @@ STOP_REASONS: dict[FinishReason, str] = {
     "content_filter": "refusal",
 }
 
-_ALNUM = string.ascii_letters + string.digits
 _PING = named_event("ping", '{"type": "ping"}')
 
 
 def new_message_id() -> str:
-    return "msg_01" + "".join(secrets.choice(_ALNUM) for _ in range(22))
+    return "msg_01" + unique_id(22)
 
 
 def _dumps(value: Any) -> str:
@@ -110,9 +108,11 @@ def stream_events(completion: Completion, meta: MessageMeta) -> list[bytes]:
     }
     events = [named_event("message_start", _dumps(start))]
     for index, block in enumerate(content_blocks(choice)):
-        events.extend(_block_events(index, block, choice))
+        block_events = _block_events(index, block, choice)
         if index == 0:
-            events.append(_PING)  # the real API pings once after the first block opens
+            # The real API pings once, right after the first block opens.
+            block_events.insert(1, _PING)
+        events.extend(block_events)
     final_usage = usage_body(completion.usage, meta.cache_ttl)
     del final_usage["cache_creation"], final_usage["service_tier"]
     delta = {

@@ -14,7 +14,10 @@ _TYPE_OVERRIDES = {"request_too_large": "request_too_large"}
 def error_body(error: ApiError, request_id: str) -> dict[str, Any]:
     return {
         "type": "error",
-        "error": {"type": _TYPE_OVERRIDES.get(error.kind, error.kind), "message": error.message},
+        "error": {
+            "type": error.wire_type or _TYPE_OVERRIDES.get(error.kind, error.kind),
+            "message": error.message,
+        },
         "request_id": request_id,
     }
 

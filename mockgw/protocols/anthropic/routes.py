@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
+from mockgw.answer import plan_answer
 from mockgw.auth import bearer_token, key_accepted
 from mockgw.body import BodyProblem, read_json_object
 from mockgw.cache import PromptCache, cache_prefix
@@ -27,7 +29,7 @@ from mockgw.protocols.anthropic.validate import (
     validate_count_tokens_request,
     validate_messages_request,
 )
-from mockgw.reply import generated_completion
+from mockgw.scenarios.engine import Engine
 from mockgw.sse import send_events
 from mockgw.tokens import request_tokens
 
@@ -87,7 +89,7 @@ def _warn(exchange: Exchange, unknown: list[str]) -> None:
     exchange.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in unknown)
 
 
-def routes(config: ServerConfig, cache: PromptCache) -> list[web.RouteDef]:
+def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
     @endpoint(STYLE)
     async def create_message(exchange: Exchange) -> web.StreamResponse:
         _check_headers(exchange, config)
@@ -97,14 +99,16 @@ def routes(config: ServerConfig, cache: PromptCache) -> list[web.RouteDef]:
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
-        completion = generated_completion(chat)
+        plan, completion = await plan_answer(exchange, engine, chat, body)
         prefix = cache_prefix(body)
-        usage = cache.account(prefix, completion.usage)
-        completion = type(completion)(completion.model, completion.choices, usage)
+        if not plan.usage_scripted:
+            completion = replace(completion, usage=cache.account(prefix, completion.usage))
         meta = MessageMeta(new_message_id(), chat.model, prefix.ttl if prefix else "5m")
         if chat.stream:
             events = stream_events(completion, meta)
-            return await send_events(exchange.request, events, headers=exchange.headers())
+            return await send_events(
+                exchange.request, events, headers=exchange.headers(), timing=plan.timing
+            )
         return exchange.json(message_body(completion, meta))
 
     @endpoint(STYLE)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from mockgw.core import Choice, Completion, FinishReason, ToolCall, Usage
+from mockgw.generate import unique_id
 from mockgw.sse import data_event
 from mockgw.tokens import split_tokens
 
@@ -21,7 +20,6 @@ FINISH_REASONS: dict[FinishReason, str] = {
     "content_filter": "content_filter",
 }
 
-_ALNUM = string.ascii_letters + string.digits
 DONE = b"data: [DONE]\n\n"
 
 
@@ -36,7 +34,7 @@ class ResponseMeta:
 
     @classmethod
     def new(cls, model: str, created: int) -> ResponseMeta:
-        suffix = "".join(secrets.choice(_ALNUM) for _ in range(29))
+        suffix = unique_id(29)
         return cls(f"chatcmpl-{suffix}", created, model, fingerprint(model))
 
 

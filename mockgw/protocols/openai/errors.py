@@ -41,7 +41,7 @@ def error_body(error: ApiError) -> dict[str, Any]:
     return {
         "error": {
             "message": error.message,
-            "type": _TYPES[error.kind],
+            "type": error.wire_type or _TYPES[error.kind],
             "param": error.param,
             "code": error.code,
         }

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockgw.answer import plan_answer
 from mockgw.auth import bearer_token, key_accepted, redact
 from mockgw.body import BodyProblem, read_json_object
 from mockgw.config import ServerConfig
@@ -20,7 +21,7 @@ from mockgw.protocols.openai.encode import (
     stream_events,
 )
 from mockgw.protocols.openai.validate import validate_chat_request
-from mockgw.reply import generated_completion
+from mockgw.scenarios.engine import Engine
 from mockgw.sse import send_events
 
 # Plausible, constant rate-limit headers: clients that log or parse them find the
@@ -64,7 +65,7 @@ def _unknown_field_warnings(paths: list[str]) -> list[str]:
     return [f"unknown field '{path}' accepted and ignored" for path in paths]
 
 
-def routes(config: ServerConfig) -> list[web.RouteDef]:
+def routes(config: ServerConfig, engine: Engine) -> list[web.RouteDef]:
     @endpoint(STYLE)
     async def chat_completions(exchange: Exchange) -> web.StreamResponse:
         check_auth(exchange, config)
@@ -77,11 +78,13 @@ def routes(config: ServerConfig) -> list[web.RouteDef]:
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
-        completion = generated_completion(chat)
+        plan, completion = await plan_answer(exchange, engine, chat, body)
         meta = ResponseMeta.new(chat.model, int(time.time()))
         if chat.stream:
             events = stream_events(completion, meta, include_usage=chat.include_usage)
-            return await send_events(exchange.request, events, headers=exchange.headers())
+            return await send_events(
+                exchange.request, events, headers=exchange.headers(), timing=plan.timing
+            )
         return exchange.json(completion_body(completion, meta))
 
     return [web.post("/v1/chat/completions", chat_completions)]

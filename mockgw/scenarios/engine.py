@@ -1,0 +1,252 @@
+"""Rule selection: scenarios, sessions, ``times``, sequences and state machines.
+
+The engine owns all mutable scenario state, keyed by session, so that tests sharing
+one server never see each other's counters or states. It runs on the server's event
+loop; the lock only guards admin access from other threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from multidict import CIMultiDictProxy
+
+from mockgw.core import ChatRequest
+from mockgw.errors import ApiError
+from mockgw.plan import Plan
+from mockgw.reply import generated_completion
+from mockgw.scenarios.loader import INITIAL_STATE, LoadedScenario
+from mockgw.scenarios.matching import Check, Criterion, MatchContext, compile_condition
+from mockgw.scenarios.model import Reply, Rule
+from mockgw.scenarios.nearmiss import near_miss_message
+from mockgw.scenarios.replies import RenderContext, build_plan
+
+DEFAULT_SESSION = "default"
+# Sessions beyond this are forgotten oldest-first, so a long CI run cannot grow without bound.
+MAX_SESSIONS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    index: int
+    label: str
+    rule: Rule
+    criteria: tuple[Criterion, ...]
+    replies: tuple[Reply, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScenario:
+    name: str
+    source: str
+    unmatched: str
+    rules: tuple[CompiledRule, ...]  # in the order they are tried
+
+
+@dataclass(slots=True)
+class SessionState:
+    states: dict[str, str] = field(default_factory=dict)
+    hits: dict[tuple[str, str], int] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """How one rule fared against a request: every check, in order."""
+
+    rule: CompiledRule
+    checks: tuple[Check, ...]
+
+    @property
+    def matched(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for c in self.checks if not c.passed)
+
+
+def compile_scenario(loaded: LoadedScenario) -> CompiledScenario:
+    scenario = loaded.scenario
+    rules = []
+    for index, rule in enumerate(scenario.rules):
+        replies = (rule.reply,) if rule.reply is not None else tuple(rule.replies or ())
+        label = rule.name or f"rules[{index}]"
+        rules.append(CompiledRule(index, label, rule, compile_condition(rule.when), replies))
+    # Higher priority first; Python's sort is stable, so ties keep file order.
+    rules.sort(key=lambda r: -r.rule.priority)
+    return CompiledScenario(
+        scenario.scenario, f"{loaded.file}:{loaded.line}", scenario.unmatched, tuple(rules)
+    )
+
+
+class Engine:
+    def __init__(
+        self, scenarios: Mapping[str, LoadedScenario] | None = None, *, default: str | None = None
+    ) -> None:
+        self._scenarios: dict[str, CompiledScenario] = {}
+        self._sessions: OrderedDict[str, SessionState] = OrderedDict()
+        self._lock = threading.RLock()
+        self.default = default
+        self.replace(scenarios or {})
+
+    # --- scenario set -------------------------------------------------------------
+
+    def replace(self, scenarios: Mapping[str, LoadedScenario]) -> None:
+        """Swap in a new scenario set (hot reload); session state is kept."""
+        compiled = {name: compile_scenario(s) for name, s in scenarios.items()}
+        with self._lock:
+            self._scenarios = compiled
+
+    def add(self, loaded: LoadedScenario) -> None:
+        with self._lock:
+            self._scenarios = {
+                **self._scenarios,
+                loaded.scenario.scenario: compile_scenario(loaded),
+            }
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._scenarios)
+
+    def get(self, name: str) -> CompiledScenario | None:
+        return self._scenarios.get(name)
+
+    # --- sessions -----------------------------------------------------------------
+
+    def session(self, session_id: str) -> SessionState:
+        with self._lock:
+            state = self._sessions.get(session_id)
+            if state is None:
+                state = self._sessions[session_id] = SessionState()
+                if len(self._sessions) > MAX_SESSIONS:
+                    self._sessions.popitem(last=False)
+            else:
+                self._sessions.move_to_end(session_id)
+            return state
+
+    def reset_session(self, session_id: str) -> None:
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def reset_all(self) -> None:
+        with self._lock:
+            self._sessions.clear()
+
+    # --- answering ----------------------------------------------------------------
+
+    def resolve(self, requested: str | None) -> CompiledScenario | None:
+        name = requested or self.default
+        if name is None:
+            return None
+        scenario = self._scenarios.get(name)
+        if scenario is None:
+            import difflib
+
+            near = difflib.get_close_matches(name, self._scenarios, n=1)
+            hint = f" Did you mean '{near[0]}'?" if near else ""
+            known = ", ".join(self.names) or "none are loaded"
+            raise ApiError(
+                404,
+                "not_found_error",
+                f"mockgw: no scenario named '{name}'.{hint} Known scenarios: {known}.",
+                code="mockgw_unknown_scenario",
+            )
+        return scenario
+
+    def plan(
+        self,
+        request: ChatRequest,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str] | CIMultiDictProxy[str],
+        *,
+        scenario: str | None = None,
+        session: str = DEFAULT_SESSION,
+    ) -> Plan:
+        chosen = self.resolve(scenario)
+        if chosen is None:
+            return Plan(completion=generated_completion(request))
+        with self._lock:
+            state = self.session(session)
+            ctx = MatchContext(request, body, headers, state.counters)
+            current = state.states.get(chosen.name, INITIAL_STATE)
+            for rule in chosen.rules:
+                if self._fits(rule, chosen, state, current, ctx):
+                    return self._fire(rule, chosen, state, current, ctx)
+            if chosen.unmatched == "generate":
+                return Plan(completion=generated_completion(request), scenario=chosen.name)
+            results = [self.evaluate(r, chosen, state, current, ctx) for r in chosen.rules]
+        raise ApiError(
+            404,
+            "not_found_error",
+            near_miss_message(chosen.name, results),
+            code="mockgw_no_match",
+        )
+
+    @staticmethod
+    def _fits(
+        rule: CompiledRule,
+        scenario: CompiledScenario,
+        state: SessionState,
+        current: str,
+        ctx: MatchContext,
+    ) -> bool:
+        spec = rule.rule
+        if spec.times is not None and state.hits.get((scenario.name, rule.label), 0) >= spec.times:
+            return False
+        if spec.in_state is not None and spec.in_state != current:
+            return False
+        return all(c.test(ctx)[0] for c in rule.criteria)
+
+    @staticmethod
+    def evaluate(
+        rule: CompiledRule,
+        scenario: CompiledScenario,
+        state: SessionState,
+        current: str,
+        ctx: MatchContext,
+    ) -> RuleResult:
+        spec = rule.rule
+        checks = []
+        if spec.in_state is not None:
+            checks.append(
+                Check(
+                    f"state is '{spec.in_state}'", spec.in_state == current, f"state is '{current}'"
+                )
+            )
+        if spec.times is not None:
+            hits = state.hits.get((scenario.name, rule.label), 0)
+            checks.append(
+                Check(
+                    f"fired fewer than {spec.times} times", hits < spec.times, f"fired {hits} times"
+                )
+            )
+        checks.extend(c.check(ctx) for c in rule.criteria)
+        return RuleResult(rule, tuple(checks))
+
+    def _fire(
+        self,
+        rule: CompiledRule,
+        scenario: CompiledScenario,
+        state: SessionState,
+        current: str,
+        ctx: MatchContext,
+    ) -> Plan:
+        spec = rule.rule
+        key = (scenario.name, rule.label)
+        count = state.hits.get(key, 0) + 1
+        state.hits[key] = count
+        for name in spec.increment:
+            state.counters[name] = state.counters.get(name, 0) + 1
+        if spec.next_state is not None:
+            state.states[scenario.name] = spec.next_state
+        position = count - 1
+        if spec.sequence == "cycle":
+            position %= len(rule.replies)
+        reply = rule.replies[min(position, len(rule.replies) - 1)]
+        render = RenderContext(ctx, count=count, state=current)
+        return build_plan(reply, render, scenario=scenario.name, rule=rule.label)

@@ -1,0 +1,358 @@
+"""Scenario files -> validated scenarios, with errors that point at file:line:column.
+
+YAML is composed into nodes first so every value keeps its position; pydantic then
+validates the plain data, and each error's location is walked back through the nodes
+to the line a user must edit. Unknown keys name the nearest valid key and list the
+valid ones. Problems are collected across all files and raised together, so one
+``mockgw validate`` run shows everything that needs fixing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from mockgw.errors import MockgwError
+from mockgw.scenarios.model import Reply, Scenario
+from mockgw.scenarios.templates import TemplateError, compile_template
+
+INITIAL_STATE = "Started"
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class ScenarioLoadError(MockgwError):
+    """One or more scenario files are invalid; ``problems`` says where and why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedScenario:
+    scenario: Scenario
+    file: str
+    line: int
+
+
+Path_ = tuple[str | int, ...]
+
+
+class _Positions:
+    """Line/column (1-based) of every value, and of every mapping key, by path."""
+
+    def __init__(self) -> None:
+        self.values: dict[Path_, tuple[int, int]] = {}
+        self.keys: dict[Path_, tuple[int, int]] = {}
+        self.kinds: dict[Path_, str] = {}
+
+    def index(self, node: yaml.Node, path: Path_ = ()) -> None:
+        self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            self.kinds[path] = "mapping"
+            for key_node, value_node in node.value:
+                key_path: Path_ = (*path, str(key_node.value))
+                self.keys[key_path] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+                self.index(value_node, key_path)
+        elif isinstance(node, yaml.SequenceNode):
+            self.kinds[path] = "sequence"
+            for i, item in enumerate(node.value):
+                self.index(item, (*path, i))
+
+    def resolve(self, loc: Sequence[str | int]) -> Path_:
+        """The longest real path along ``loc``, skipping pydantic's union-member tags."""
+        path: Path_ = ()
+        for item in loc:
+            candidate = (*path, item)
+            if candidate in self.values:
+                path = candidate
+        return path
+
+
+def render_path(path: Path_) -> str:
+    out = ""
+    for item in path:
+        out += f"[{item}]" if isinstance(item, int) else (f".{item}" if out else str(item))
+    return out or "(document)"
+
+
+def _models_in(annotation: Any) -> list[Any]:
+    """Expand Optional/Union/Annotated into their member annotations."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _models_in(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+    return [annotation]
+
+
+def _step(annotations: list[Any], item: str | int) -> list[Any]:
+    out: list[Any] = []
+    for annotation in annotations:
+        origin = typing.get_origin(annotation)
+        if isinstance(item, int) and origin is list:
+            out.extend(_models_in(typing.get_args(annotation)[0]))
+        elif isinstance(item, str) and origin is dict:
+            out.extend(_models_in(typing.get_args(annotation)[1]))
+        elif (
+            isinstance(item, str)
+            and isinstance(annotation, type)
+            and issubclass(annotation, BaseModel)
+        ):
+            for name, info in annotation.model_fields.items():
+                if item in (name, info.alias):
+                    out.extend(_models_in(info.annotation))
+    return out
+
+
+def valid_keys(path: Path_) -> list[str]:
+    """The keys the format allows in the mapping at ``path``."""
+    annotations: list[Any] = [Scenario]
+    for item in path:
+        annotations = _step(annotations, item)
+    keys: list[str] = []
+    for annotation in annotations:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys.extend(info.alias or name for name, info in annotation.model_fields.items())
+    return list(dict.fromkeys(keys))
+
+
+def _message(error: ErrorDetails, path: Path_) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        valid = valid_keys(path[:-1])
+        near = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        return f"unknown key '{key}'{hint}; valid keys: {', '.join(valid)}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        given = error.get("input")
+        expected = str((error.get("ctx") or {}).get("expected", ""))
+        options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+        near = difflib.get_close_matches(str(given), options, n=1, cutoff=0.5)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        return f"invalid value {given!r}{hint}; valid: {', '.join(options)}"
+    if kind == "missing":
+        return f"missing required key '{path[-1]}'" if path else "missing required key"
+    return message
+
+
+def _problems_from(
+    error: ValidationError, file: str, positions: _Positions, base: Path_
+) -> list[Problem]:
+    ranked: dict[Path_, tuple[int, ErrorDetails]] = {}
+    for detail in error.errors():
+        loc = (*base, *detail["loc"])
+        if detail["type"] == "missing":
+            path = (*positions.resolve(loc[:-1]), loc[-1])
+        else:
+            path = positions.resolve(loc)
+        # Type mismatches usually come from the union branches the user did not mean.
+        rank = len(path) * 2 + (0 if str(detail["type"]).endswith("_type") else 1)
+        if path not in ranked or rank > ranked[path][0]:
+            ranked[path] = (rank, detail)
+    # Drop shallow errors that a deeper one explains (the same union, another branch).
+    kept = [
+        (path, detail)
+        for path, (_, detail) in ranked.items()
+        if not any(other != path and other[: len(path)] == path for other in ranked)
+    ]
+    problems = []
+    for path, detail in kept:
+        line, column = (
+            positions.keys.get(path)
+            or positions.values.get(path)
+            or positions.values.get(path[:-1], (1, 1))
+        )
+        shown = path[len(base) :] if path[: len(base)] == base else path
+        problems.append(
+            Problem(file, line, column, f"{render_path(shown)}: {_message(detail, path)}")
+        )
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _template_fields(reply: Reply) -> Iterator[tuple[Path_, str]]:
+    if isinstance(reply.text, str):
+        yield ("text",), reply.text
+    if reply.error is not None and not isinstance(reply.error, str) and reply.error.message:
+        yield ("error", "message"), reply.error.message
+    for name, value in reply.headers.items():
+        yield ("headers", name), value
+    for i, call in enumerate(reply.tool_calls or ()):
+        for key, value in (call.arguments or {}).items():
+            if isinstance(value, str):
+                yield ("tool_calls", i, "arguments", key), value
+    if reply.thinking:
+        yield ("thinking",), reply.thinking
+
+
+def _semantic_problems(
+    scenario: Scenario, file: str, positions: _Positions, base: Path_
+) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def at(path: Path_, message: str) -> None:
+        full = (*base, *path)
+        line, column = positions.values.get(full, positions.values.get(base, (1, 1)))
+        problems.append(Problem(file, line, column, f"{render_path(path)}: {message}"))
+
+    states = {INITIAL_STATE} | {r.next_state for r in scenario.rules if r.next_state}
+    names: dict[str, int] = {}
+    for i, rule in enumerate(scenario.rules):
+        if rule.name is not None:
+            if rule.name in names:
+                at(
+                    ("rules", i, "name"),
+                    f"duplicate rule name '{rule.name}' (also rules[{names[rule.name]}])",
+                )
+            names.setdefault(rule.name, i)
+        if rule.in_state is not None and rule.in_state not in states:
+            near = difflib.get_close_matches(rule.in_state, sorted(states), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            at(
+                ("rules", i, "in_state"),
+                f"state '{rule.in_state}' is never entered{hint}; "
+                f"states: {', '.join(sorted(states))}",
+            )
+        replies = [("reply",), *[("replies", j) for j in range(len(rule.replies or ()))]]
+        for reply_path, reply in zip(
+            replies[:1] if rule.reply else replies[1:],
+            [rule.reply] if rule.reply else rule.replies or [],
+            strict=False,
+        ):
+            from mockgw.presets import PRESETS
+
+            if isinstance(reply.error, str) and reply.error not in PRESETS:
+                near = difflib.get_close_matches(reply.error, list(PRESETS), n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                at(
+                    ("rules", i, *reply_path, "error"),
+                    f"unknown error '{reply.error}'{hint}; valid: {', '.join(PRESETS)}",
+                )
+            for field_path, text in _template_fields(reply):
+                try:
+                    compile_template(text)
+                except TemplateError as exc:
+                    at(("rules", i, *reply_path, *field_path), str(exc))
+    return problems
+
+
+def _documents(path: Path) -> Iterator[tuple[Any, _Positions, int]]:
+    text = path.read_text(encoding="utf-8")
+    for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
+        if node is None:
+            continue
+        positions = _Positions()
+        positions.index(node)
+        data = yaml.SafeLoader(text).construct_document(node)
+        yield data, positions, node.start_mark.line + 1
+
+
+def load_file(path: Path) -> tuple[list[LoadedScenario], list[Problem]]:
+    file = str(path)
+    loaded: list[LoadedScenario] = []
+    problems: list[Problem] = []
+    try:
+        documents = list(_documents(path))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return [], [Problem(file, line, column, f"invalid YAML: {exc.problem or exc}")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(file, 1, 1, f"cannot read: {exc}")]
+    for data, positions, line in documents:
+        if not isinstance(data, dict):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    1,
+                    "a scenario document must be a mapping with 'scenario' and 'rules'",
+                )
+            )
+            continue
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(_problems_from(exc, file, positions, ()))
+            continue
+        semantic = _semantic_problems(scenario, file, positions, ())
+        problems.extend(semantic)
+        if not semantic:
+            loaded.append(LoadedScenario(scenario, file, line))
+    return loaded, problems
+
+
+def scenario_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def load_scenarios(paths: Iterable[Path]) -> dict[str, LoadedScenario]:
+    """Load every scenario in ``paths`` (files or directories), or raise with all problems."""
+    found: dict[str, LoadedScenario] = {}
+    problems: list[Problem] = []
+    for file in scenario_files(paths):
+        loaded, file_problems = load_file(file)
+        problems.extend(file_problems)
+        for item in loaded:
+            name = item.scenario.scenario
+            if name in found:
+                first = found[name]
+                problems.append(
+                    Problem(
+                        item.file,
+                        item.line,
+                        1,
+                        f"scenario '{name}' is already defined at {first.file}:{first.line}",
+                    )
+                )
+            else:
+                found[name] = item
+    if problems:
+        raise ScenarioLoadError(problems)
+    return found
+
+
+def load_text(text: str, *, name: str = "<inline>") -> dict[str, LoadedScenario]:
+    """Load scenarios from a YAML string (the pytest plugin's inline rules use this)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "inline.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_scenarios([path])
+        except ScenarioLoadError as exc:
+            raise ScenarioLoadError(
+                [Problem(name, p.line, p.column, p.message) for p in exc.problems]
+            ) from None

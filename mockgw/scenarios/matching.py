@@ -1,0 +1,357 @@
+"""Conditions compiled into criteria that explain themselves.
+
+A rule's ``when`` becomes a flat tuple of :class:`Criterion`; evaluating one yields a
+:class:`Check` that says what was required and, when it fails, what was found. The
+near-miss report for an unmatched request is a rendering of those checks, not a
+second run of the matching logic.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from multidict import CIMultiDictProxy
+
+from mockgw.core import ChatRequest, ToolResult
+from mockgw.scenarios.model import (
+    Condition,
+    PathMatch,
+    RangeMatch,
+    Text,
+    TextMatch,
+    ToolResultMatch,
+)
+from mockgw.scenarios.templates import dig
+
+
+@dataclass(slots=True)
+class MatchContext:
+    """Everything a condition may look at, computed lazily once per request."""
+
+    request: ChatRequest
+    body: Mapping[str, Any]
+    headers: Mapping[str, str] | CIMultiDictProxy[str]
+    counters: Mapping[str, int] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def tool_names(self) -> frozenset[str]:
+        return frozenset(t.name for t in self.request.tools)
+
+    @cached_property
+    def last_results(self) -> tuple[ToolResult, ...]:
+        """Tool results carried by the last user turn (the client answering a call)."""
+        for message in reversed(self.request.messages):
+            if message.role == "user":
+                return message.tool_results
+        return ()
+
+    @cached_property
+    def turn(self) -> int:
+        return sum(1 for m in self.request.messages if m.role == "user" and m.text)
+
+    @cached_property
+    def all_texts(self) -> tuple[str, ...]:
+        texts = [self.request.system] if self.request.system else []
+        for message in self.request.messages:
+            texts.append(message.text)
+            texts.extend(r.content for r in message.tool_results)
+        return tuple(t for t in texts if t)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    description: str
+    passed: bool
+    found: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    description: str
+    test: Callable[[MatchContext], tuple[bool, str]]
+
+    def check(self, ctx: MatchContext) -> Check:
+        passed, found = self.test(ctx)
+        return Check(self.description, passed, "" if passed else found)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = text.replace("\n", " ")
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def text_predicate(spec: Text) -> tuple[str, Callable[[str], bool]]:
+    """A description and a test for one text matcher."""
+    if isinstance(spec, str):
+        return f"equals {_short(spec)}", lambda value: value == spec
+    fold = spec.ignore_case
+    suffix = " (ignoring case)" if fold else ""
+    if spec.equals is not None:
+        want = spec.equals.casefold() if fold else spec.equals
+        return f"equals {_short(spec.equals)}{suffix}", (
+            lambda v: (v.casefold() if fold else v) == want
+        )
+    if spec.contains is not None:
+        part = spec.contains.casefold() if fold else spec.contains
+        return f"contains {_short(spec.contains)}{suffix}", (
+            lambda v: part in (v.casefold() if fold else v)
+        )
+    if spec.glob is not None:
+        pattern = re.compile(fnmatch.translate(spec.glob), re.IGNORECASE if fold else 0)
+        return f"matches glob {_short(spec.glob)}{suffix}", lambda v: bool(pattern.match(v))
+    assert spec.regex is not None  # the model guarantees exactly one operator
+    regex = re.compile(spec.regex, re.IGNORECASE if fold else 0)
+    return f"matches /{spec.regex}/{suffix}", lambda v: bool(regex.search(v))
+
+
+def _text_criterion(label: str, spec: Text, read: Callable[[MatchContext], str]) -> Criterion:
+    description, predicate = text_predicate(spec)
+
+    def test(ctx: MatchContext) -> tuple[bool, str]:
+        value = read(ctx)
+        return predicate(value), f"found {_short(value)}"
+
+    return Criterion(f"{label} {description}", test)
+
+
+def _range_predicate(spec: int | RangeMatch) -> tuple[str, Callable[[int], bool]]:
+    if isinstance(spec, int):
+        return f"is {spec}", lambda v: v == spec
+    equals, low, high = spec.equals, spec.min, spec.max
+    parts = [
+        *([f"is {equals}"] if equals is not None else []),
+        *([f">= {low}"] if low is not None else []),
+        *([f"<= {high}"] if high is not None else []),
+    ]
+
+    def test(value: int) -> bool:
+        return (
+            (equals is None or value == equals)
+            and (low is None or value >= low)
+            and (high is None or value <= high)
+        )
+
+    return " and ".join(parts) or "is any number", test
+
+
+def _number_criterion(
+    label: str, spec: int | RangeMatch, read: Callable[[MatchContext], int]
+) -> Criterion:
+    description, predicate = _range_predicate(spec)
+
+    def test(ctx: MatchContext) -> tuple[bool, str]:
+        value = read(ctx)
+        return predicate(value), f"found {value}"
+
+    return Criterion(f"{label} {description}", test)
+
+
+def _header_reader(name: str) -> Callable[[MatchContext], str]:
+    return lambda ctx: _header_value(ctx, name)
+
+
+def _metadata_reader(key: str) -> Callable[[MatchContext], str]:
+    return lambda ctx: str(ctx.request.metadata.get(key, ""))
+
+
+def _counter_reader(name: str) -> Callable[[MatchContext], int]:
+    return lambda ctx: ctx.counters.get(name, 0)
+
+
+def _tool_result_criterion(spec: str | ToolResultMatch) -> Criterion:
+    def names(ctx: MatchContext) -> str:
+        found = [r.name or r.tool_call_id for r in ctx.last_results]
+        return f"found {', '.join(found)}" if found else "found none"
+
+    if spec == "absent":
+        return Criterion("no tool result", lambda ctx: (not ctx.last_results, names(ctx)))
+    if spec == "present":
+        return Criterion("a tool result", lambda ctx: (bool(ctx.last_results), names(ctx)))
+    if isinstance(spec, str):
+        return Criterion(
+            f"a result of tool '{spec}'",
+            lambda ctx: (any(r.name == spec for r in ctx.last_results), names(ctx)),
+        )
+    wanted = []
+    if spec.name is not None:
+        wanted.append(f"of tool '{spec.name}'")
+    if spec.contains is not None:
+        wanted.append(f"containing {_short(spec.contains)}")
+    if spec.is_error is not None:
+        wanted.append("that is an error" if spec.is_error else "that is not an error")
+
+    def fits(result: ToolResult) -> bool:
+        return (
+            (spec.name is None or result.name == spec.name)
+            and (spec.contains is None or spec.contains in result.content)
+            and (spec.is_error is None or result.is_error == spec.is_error)
+        )
+
+    return Criterion(
+        "a tool result " + " ".join(wanted),
+        lambda ctx: (any(fits(r) for r in ctx.last_results), names(ctx)),
+    )
+
+
+def _path_criterion(spec: PathMatch) -> Criterion:
+    path = tuple(spec.path.split("."))
+
+    def read(ctx: MatchContext) -> Any:
+        return dig(ctx.body, path)
+
+    if spec.exists is not None:
+        want = spec.exists
+        return Criterion(
+            f"body.{spec.path} {'exists' if want else 'is absent'}",
+            lambda ctx: ((read(ctx) is not None) == want, f"found {_short(read(ctx))}"),
+        )
+    if spec.contains is not None or spec.regex is not None:
+        text_spec = TextMatch(contains=spec.contains, regex=spec.regex)
+        return _text_criterion(
+            f"body.{spec.path}",
+            text_spec,
+            lambda ctx: v if isinstance(v := read(ctx), str) else json.dumps(v),
+        )
+    return Criterion(
+        f"body.{spec.path} equals {_short(spec.equals)}",
+        lambda ctx: (read(ctx) == spec.equals, f"found {_short(read(ctx))}"),
+    )
+
+
+def _header_value(ctx: MatchContext, name: str) -> str:
+    value = ctx.headers.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
+    """Flatten a condition into criteria; ``all``/``any``/``not`` become single criteria."""
+    if condition is None:
+        return ()
+    out: list[Criterion] = []
+    c = condition
+    if c.api is not None:
+        api = c.api
+        out.append(
+            Criterion(
+                f"api is {api}", lambda ctx: (ctx.request.api == api, f"found {ctx.request.api}")
+            )
+        )
+    if c.model is not None:
+        out.append(_text_criterion("model", c.model, lambda ctx: ctx.request.model))
+    if c.stream is not None:
+        stream = c.stream
+        out.append(
+            Criterion(
+                f"stream is {str(stream).lower()}",
+                lambda ctx: (
+                    ctx.request.stream == stream,
+                    f"found {str(ctx.request.stream).lower()}",
+                ),
+            )
+        )
+    if c.last_user is not None:
+        out.append(
+            _text_criterion(
+                "last user message", c.last_user, lambda ctx: ctx.request.last_user_text
+            )
+        )
+    if c.system is not None:
+        out.append(_text_criterion("system prompt", c.system, lambda ctx: ctx.request.system))
+    if c.any_message is not None:
+        description, predicate = text_predicate(c.any_message)
+        out.append(
+            Criterion(
+                f"some message {description}",
+                lambda ctx: (
+                    any(predicate(t) for t in ctx.all_texts),
+                    f"none of {len(ctx.all_texts)} did",
+                ),
+            )
+        )
+    if c.tools is not None:
+        required = frozenset(c.tools)
+        out.append(
+            Criterion(
+                f"tools offered include {', '.join(sorted(required))}",
+                lambda ctx: (
+                    required <= ctx.tool_names,
+                    f"offered {', '.join(sorted(ctx.tool_names)) or 'no tools'}",
+                ),
+            )
+        )
+    if c.tool_choice is not None:
+        mode = c.tool_choice
+        out.append(
+            Criterion(
+                f"tool_choice is {mode}",
+                lambda ctx: (
+                    ctx.request.tool_choice.mode == mode,
+                    f"found {ctx.request.tool_choice.mode}",
+                ),
+            )
+        )
+    if c.tool_result is not None:
+        out.append(_tool_result_criterion(c.tool_result))
+    if c.turn is not None:
+        out.append(_number_criterion("turn", c.turn, lambda ctx: ctx.turn))
+    for name, header_spec in (c.headers or {}).items():
+        out.append(_text_criterion(f"header {name}", header_spec, _header_reader(name)))
+    for key, meta_spec in (c.metadata or {}).items():
+        out.append(_text_criterion(f"metadata.{key}", meta_spec, _metadata_reader(key)))
+    if c.response_format is not None:
+        kind = c.response_format
+        out.append(
+            Criterion(
+                f"response_format is {kind}",
+                lambda ctx: (
+                    ctx.request.response_format.kind == kind,
+                    f"found {ctx.request.response_format.kind}",
+                ),
+            )
+        )
+    out.extend(_path_criterion(p) for p in c.body or ())
+    for name, counter_spec in (c.counter or {}).items():
+        out.append(_number_criterion(f"counter {name}", counter_spec, _counter_reader(name)))
+    if c.all is not None:
+        out.extend(_combined("all of", [compile_condition(s) for s in c.all], need_all=True))
+    if c.any is not None:
+        out.extend(_combined("any of", [compile_condition(s) for s in c.any], need_all=False))
+    if c.not_ is not None:
+        inner = compile_condition(c.not_)
+        description = _describe(inner)
+        out.append(
+            Criterion(
+                f"not ({description})",
+                lambda ctx: (not all(cr.check(ctx).passed for cr in inner), "it held"),
+            )
+        )
+    return tuple(out)
+
+
+def _describe(criteria: tuple[Criterion, ...]) -> str:
+    return " and ".join(c.description for c in criteria) or "anything"
+
+
+def _combined(
+    label: str, groups: list[tuple[Criterion, ...]], *, need_all: bool
+) -> list[Criterion]:
+    if need_all:
+        # "all" is just more criteria; flattening keeps every check visible in reports.
+        return [criterion for group in groups for criterion in group]
+    descriptions = [f"({_describe(g)})" for g in groups]
+
+    def test(ctx: MatchContext) -> tuple[bool, str]:
+        for group in groups:
+            if all(c.check(ctx).passed for c in group):
+                return True, ""
+        return False, "none held"
+
+    return [Criterion(f"{label} {' | '.join(descriptions)}", test)]

@@ -1,0 +1,285 @@
+"""The scenario file format, as pydantic models (and so as a JSON Schema for editors).
+
+Every model forbids unknown keys: a typo in a scenario file must be an error with the
+nearest valid key, never a silently ignored condition. The loader adds file, line and
+column to the errors these models raise.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+NeutralFinish = Literal["end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"]
+# Provider words users will naturally write, mapped to the neutral ones.
+FINISH_ALIASES: dict[str, NeutralFinish] = {
+    "stop": "end",
+    "end_turn": "end",
+    "length": "max_tokens",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
+
+
+def parse_duration(value: Any) -> float:
+    """``"150ms"`` / ``"2s"`` / ``"1m"`` / a number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a string with a unit, e.g. '150ms' or '2s'")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"'{value}' is not a duration; use a number with ms, s or m, e.g. '150ms'")
+    number, unit = float(match[1]), match[2]
+    return number / 1000 if unit == "ms" else number * 60 if unit == "m" else number
+
+
+# Stored as seconds; written as "150ms", "2s", "1m" or a number of seconds.
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m)\s*$"},
+            ]
+        }
+    ),
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- conditions ------------------------------------------------------------------------
+
+
+class TextMatch(_Strict):
+    """How a piece of text must look; give exactly one of equals/contains/regex/glob."""
+
+    equals: str | None = None
+    contains: str | None = None
+    regex: str | None = None
+    glob: str | None = None
+    ignore_case: bool = False
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> TextMatch:
+        given = [k for k in ("equals", "contains", "regex", "glob") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'equals', 'contains', 'regex' or 'glob'"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+        return self
+
+
+# A bare string means "equals".
+Text = str | TextMatch
+
+
+class ToolResultMatch(_Strict):
+    name: str | None = None
+    contains: str | None = None
+    is_error: bool | None = None
+
+
+class RangeMatch(_Strict):
+    equals: int | None = None
+    min: int | None = None
+    max: int | None = None
+
+
+class PathMatch(_Strict):
+    """A condition on the raw request body at a dotted path (``messages.0.content``)."""
+
+    path: str
+    equals: Any = None
+    contains: str | None = None
+    regex: str | None = None
+    exists: bool | None = None
+
+
+class Condition(_Strict):
+    """All given criteria must hold; ``all`` / ``any`` / ``not`` combine conditions."""
+
+    api: Literal["openai", "anthropic"] | None = None
+    model: Text | None = Field(default=None, description="exact id, or {glob: 'claude-*'}")
+    stream: bool | None = None
+    last_user: Text | None = None
+    system: Text | None = None
+    any_message: Text | None = None
+    tools: list[str] | None = Field(default=None, description="the request offers all of these")
+    tool_choice: Literal["auto", "none", "required", "named"] | None = None
+    tool_result: Literal["present", "absent"] | str | ToolResultMatch | None = Field(
+        default=None,
+        description="'present', 'absent', a tool name, or {name, contains, is_error}; "
+        "looks at the tool results of the last user turn",
+    )
+    turn: int | RangeMatch | None = Field(
+        default=None, description="number of user turns so far (1 for the first request)"
+    )
+    headers: dict[str, Text] | None = None
+    metadata: dict[str, Text] | None = None
+    response_format: Literal["text", "json_object", "json_schema"] | None = None
+    body: list[PathMatch] | None = None
+    counter: dict[str, RangeMatch] | None = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- replies ---------------------------------------------------------------------------
+
+
+class Generate(_Strict):
+    """Generated prose, seeded from the request like the default reply."""
+
+    sentences: int | None = Field(default=None, ge=1, le=200)
+
+
+class GeneratedText(_Strict):
+    generate: Generate
+
+
+class GeneratedJson(_Strict):
+    generate: Literal["schema"] = Field(
+        description="'schema': JSON valid against the request's json_schema response format"
+    )
+
+
+class ToolCallSpec(_Strict):
+    name: str
+    arguments: dict[str, Any] | None = Field(
+        default=None, description="omit to generate them from the offered tool's schema"
+    )
+    id: str | None = None
+
+
+class UsageOverride(_Strict):
+    input_tokens: int | None = Field(default=None, ge=0)
+    output_tokens: int | None = Field(default=None, ge=0)
+    cache_read_tokens: int | None = Field(default=None, ge=0)
+    cache_creation_tokens: int | None = Field(default=None, ge=0)
+
+
+class StreamTiming(_Strict):
+    ttft: Duration = Field(default=0.0, description="delay before the first event, e.g. '150ms'")
+    every: Duration = Field(default=0.0, description="delay between events, e.g. '20ms'")
+
+
+class ErrorSpec(_Strict):
+    status: int = Field(ge=400, le=599)
+    type: str | None = Field(
+        default=None, description="provider error type; derived from the status when omitted"
+    )
+    message: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class Reply(_Strict):
+    """What a rule answers: content (text / json / tool calls / thinking) or an error."""
+
+    text: str | GeneratedText | None = Field(
+        default=None, description="literal text (templates allowed) or {generate: {...}}"
+    )
+    json_: GeneratedJson | dict[str, Any] | list[Any] | None = Field(
+        default=None, alias="json", description="a literal JSON value, or {generate: schema}"
+    )
+    tool_calls: list[ToolCallSpec] | None = None
+    thinking: str | None = None
+    finish_reason: str | None = None
+    usage: UsageOverride | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    delay: Duration = Field(default=0.0, description="delay before answering, e.g. '200ms'")
+    stream: StreamTiming | None = None
+    error: str | ErrorSpec | None = Field(
+        default=None, description="a catalogue name (rate_limit, overloaded, ...) or {status, ...}"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("finish_reason")
+    @classmethod
+    def _finish(cls, value: str | None) -> str | None:
+        valid = {"end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"}
+        if value is None or value in valid:
+            return value
+        if value in FINISH_ALIASES:
+            return FINISH_ALIASES[value]
+        options = sorted(valid | set(FINISH_ALIASES))
+        raise ValueError(f"unknown finish_reason '{value}'; valid: {', '.join(options)}")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Reply:
+        content = [k for k in ("text", "json_", "tool_calls", "thinking") if getattr(self, k)]
+        if self.error is not None and content:
+            names = ", ".join("json" if k == "json_" else k for k in content)
+            raise ValueError(f"an error reply cannot also have {names}")
+        if self.text is not None and self.json_ is not None:
+            raise ValueError("give either 'text' or 'json', not both")
+        return self
+
+
+class Rule(_Strict):
+    name: str | None = None
+    description: str | None = None
+    when: Condition | None = None
+    priority: int = Field(default=0, description="higher is tried first; ties keep file order")
+    times: int | None = Field(default=None, ge=1, description="fires this often per session")
+    in_state: str | None = None
+    next_state: str | None = None
+    increment: list[str] = Field(default_factory=list, description="session counters to bump")
+    reply: Reply | None = None
+    replies: list[Reply] | None = Field(default=None, min_length=1)
+    sequence: Literal["stay", "cycle"] = Field(
+        default="stay", description="after the last of 'replies': repeat it, or start over"
+    )
+
+    @model_validator(mode="after")
+    def _one_reply(self) -> Rule:
+        if (self.reply is None) == (self.replies is None):
+            raise ValueError("give exactly one of 'reply' or 'replies'")
+        return self
+
+
+class Scenario(_Strict):
+    scenario: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    description: str = ""
+    unmatched: Literal["error", "generate"] = Field(
+        default="error",
+        description="what a request no rule matches gets: a near-miss error, or the "
+        "default generated reply",
+    )
+    rules: list[Rule] = Field(default_factory=list)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of one scenario document (``mockgw schema`` prints it)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "mockgw scenario"
+    return schema

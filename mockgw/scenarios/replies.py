@@ -1,0 +1,176 @@
+"""A rule's reply -> a :class:`~mockgw.plan.Plan` for the request at hand."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from mockgw.core import Choice, ToolCall
+from mockgw.generate import instance_from_schema, request_seed
+from mockgw.plan import Plan, Timing
+from mockgw.presets import preset_error, status_error
+from mockgw.reply import body_text, completion_of, generated_thinking, shape_choice, tool_call_id
+from mockgw.scenarios.matching import MatchContext
+from mockgw.scenarios.model import GeneratedJson, GeneratedText, Reply
+from mockgw.scenarios.templates import compile_template, dig
+
+
+@dataclass(slots=True)
+class RenderContext:
+    """What templates can read for one firing of one rule."""
+
+    match: MatchContext
+    count: int
+    state: str
+
+    def lookup(self, path: tuple[str, ...]) -> Any:
+        request = self.match.request
+        root, rest = path[0], path[1:]
+        simple: dict[str, Any] = {
+            "last_user": request.last_user_text,
+            "system": request.system,
+            "model": request.model,
+            "api": request.api,
+            "turn": self.match.turn,
+            "count": self.count,
+            "state": self.state,
+        }
+        if root in simple:
+            return simple[root] if not rest else None
+        if root == "counter":
+            return self.match.counters.get(rest[0], 0) if len(rest) == 1 else None
+        if root == "header":
+            return self.match.headers.get(rest[0]) if len(rest) == 1 else None
+        if root == "metadata":
+            return dig(request.metadata, rest)
+        if root == "request":
+            return dig(self.match.body, rest)
+        if root == "tool_result":
+            return self._tool_result(rest)
+        return None
+
+    def _tool_result(self, rest: tuple[str, ...]) -> Any:
+        results = self.match.last_results
+        if not results:
+            return None
+        result = results[-1]
+        if not rest:
+            return result.content
+        fields = {"name": result.name, "content": result.content, "is_error": result.is_error}
+        try:
+            parsed = json.loads(result.content)
+        except ValueError:
+            parsed = None
+        if rest[0] == "json":
+            return dig(parsed, rest[1:]) if len(rest) > 1 else parsed
+        # A field of the result's JSON wins over the built-in names only when it exists.
+        found = dig(parsed, rest) if isinstance(parsed, dict) else None
+        return found if found is not None else (fields.get(rest[0]) if len(rest) == 1 else None)
+
+    def render(self, text: str, warnings: list[str]) -> str:
+        rendered, missing = compile_template(text).render(self.lookup)
+        warnings.extend(f"template value '{m}' was empty" for m in missing)
+        return rendered
+
+
+def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) -> Plan:
+    request = ctx.match.request
+    warnings: list[str] = []
+    headers = {name: ctx.render(value, warnings) for name, value in reply.headers.items()}
+    timing = Timing(
+        delay=reply.delay,
+        ttft=reply.stream.ttft if reply.stream else 0.0,
+        every=reply.stream.every if reply.stream else 0.0,
+    )
+    common: dict[str, Any] = {"scenario": scenario, "rule": rule, "timing": timing}
+    if reply.error is not None:
+        if isinstance(reply.error, str):
+            error = preset_error(reply.error, request.api, model=request.model, headers=headers)
+        else:
+            spec = reply.error
+            message = ctx.render(spec.message, warnings) if spec.message else None
+            error = status_error(
+                spec.status,
+                request.api,
+                model=request.model,
+                message=message,
+                type_=spec.type,
+                headers={**spec.headers, **headers},
+            )
+        return Plan(error=error, warnings=tuple(warnings), **common)
+
+    seed = request_seed(request)
+    choices: list[Choice] = []
+    for index in range(request.n):
+        rng = random.Random(seed + index)
+        calls = tuple(_tool_calls(reply, ctx, rng, warnings))
+        thinking = None
+        if reply.thinking is not None:
+            thinking = ctx.render(reply.thinking, warnings)
+        elif request.thinking_budget:
+            thinking = generated_thinking(request, seed + index)
+        choices.append(
+            shape_choice(
+                request,
+                text=_text(reply, ctx, rng, warnings, has_calls=bool(calls)),
+                tool_calls=calls,
+                thinking=thinking,
+                finish=reply.finish_reason,  # type: ignore[arg-type]
+            )
+        )
+    completion = completion_of(request, tuple(choices))
+    if reply.usage is not None:
+        from dataclasses import replace
+
+        override = {k: v for k, v in reply.usage.model_dump().items() if v is not None}
+        completion = replace(completion, usage=replace(completion.usage, **override))
+    return Plan(
+        completion=completion,
+        headers=headers,
+        warnings=tuple(warnings),
+        usage_scripted=reply.usage is not None,
+        **common,
+    )
+
+
+def _text(
+    reply: Reply, ctx: RenderContext, rng: random.Random, warnings: list[str], *, has_calls: bool
+) -> str:
+    request = ctx.match.request
+    if isinstance(reply.text, str):
+        return ctx.render(reply.text, warnings)
+    if isinstance(reply.text, GeneratedText):
+        return body_text(request, rng, sentences=reply.text.generate.sentences)
+    if isinstance(reply.json_, GeneratedJson):
+        schema = request.response_format.schema
+        if schema is None:
+            warnings.append("json: {generate: schema} but the request has no json_schema")
+        return json.dumps(instance_from_schema(schema or {"type": "object"}, rng))
+    if reply.json_ is not None:
+        return json.dumps(reply.json_)
+    if has_calls or reply.thinking is not None:
+        return ""
+    # A reply that scripts only headers, usage or timing keeps the generated content.
+    return body_text(request, rng)
+
+
+def _tool_calls(
+    reply: Reply, ctx: RenderContext, rng: random.Random, warnings: list[str]
+) -> list[ToolCall]:
+    request = ctx.match.request
+    calls = []
+    for spec in reply.tool_calls or ():
+        if spec.arguments is not None:
+            arguments = {
+                key: ctx.render(value, warnings) if isinstance(value, str) else value
+                for key, value in spec.arguments.items()
+            }
+        else:
+            tool = next((t for t in request.tools if t.name == spec.name), None)
+            if tool is None:
+                warnings.append(f"tool '{spec.name}' is not offered; its arguments are empty")
+            arguments = instance_from_schema(tool.parameters, rng) if tool else {}
+        calls.append(ToolCall(spec.id or tool_call_id(request.api, rng), spec.name, arguments))
+    return calls
