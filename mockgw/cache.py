@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mockgw.core import Usage
-from mockgw.tokens import MESSAGE_OVERHEAD, canonical_json, count_tokens
+from mockgw.tokens import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD, canonical_json, count_tokens
 
 # The smallest cacheable prefix of most current models (Haiku models need 2048).
 MIN_CACHEABLE_TOKENS = 1024
@@ -43,13 +43,14 @@ def cache_prefix(body: dict[str, Any]) -> CachePrefix | None:
             marked = CachePrefix(hasher.copy().hexdigest(), tokens, control.get("ttl", "5m"))
 
     for tool in body.get("tools") or ():
-        visit(tool, count_tokens(canonical_json(tool)))
+        visit(tool, _tool_cost(tool))
     system = body.get("system")
     if isinstance(system, list):
-        for block in system:
-            visit(block, count_tokens(block.get("text", "")))
+        for index, block in enumerate(system):
+            joint = MESSAGE_OVERHEAD if index == 0 else 1  # the newline joining blocks
+            visit(block, joint + count_tokens(block.get("text", "")))
     elif system:
-        visit(system, count_tokens(system))
+        visit(system, MESSAGE_OVERHEAD + count_tokens(system))
     for message in body.get("messages") or ():
         content = message.get("content")
         if isinstance(content, str):
@@ -57,11 +58,46 @@ def cache_prefix(body: dict[str, Any]) -> CachePrefix | None:
             continue
         visit(message.get("role"), MESSAGE_OVERHEAD)
         for block in content or ():
-            visit(block, count_tokens(canonical_json(block.get("text", block.get("content", "")))))
+            visit(block, _block_cost(block))
     if marked is None and isinstance(body.get("cache_control"), dict):
         # Top-level cache_control caches the whole request up to its last block.
         marked = CachePrefix(hasher.hexdigest(), tokens, body["cache_control"].get("ttl", "5m"))
     return marked
+
+
+# Segment costs mirror mockgw.tokens.request_tokens, so a prefix never costs more than
+# the request it starts, and the same prefix is written and read for the same amount.
+
+
+def _tool_cost(tool: dict[str, Any]) -> int:
+    if "input_schema" not in tool:
+        return 0  # server tools are not billed as definitions (see decode._tools)
+    return (
+        count_tokens(tool.get("name") or "")
+        + count_tokens(tool.get("description") or "")
+        + count_tokens(canonical_json(tool["input_schema"]))
+    )
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(b.get("text", "") for b in content or () if b.get("type") == "text")
+
+
+def _block_cost(block: dict[str, Any]) -> int:
+    kind = block.get("type")
+    if kind == "text":
+        return count_tokens(block.get("text", ""))
+    if kind == "tool_use":
+        return count_tokens(block.get("name", "")) + count_tokens(
+            canonical_json(block.get("input", {}))
+        )
+    if kind == "tool_result":
+        return count_tokens(_text_of(block.get("content")))
+    if kind in ("image", "document", "search_result", "container_upload"):
+        return MEDIA_PART_TOKENS
+    return 0
 
 
 class PromptCache:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
 
 API_KEY = "sk-test-mockgw-0000"
+SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +28,6 @@ def strict_server() -> Iterator[BackgroundServer]:
 
 @pytest.fixture(scope="session")
 def open_server() -> Iterator[BackgroundServer]:
-    """Defaults as ``mockgw serve`` has them: any key, unknown fields warned about."""
-    with BackgroundServer(ServerConfig(port=0)) as running:
+    """As ``make run`` serves: any key, unknown fields warned about, shipped scenarios."""
+    with BackgroundServer(ServerConfig(port=0, scenarios_dir=SHIPPED_SCENARIOS)) as running:
         yield running

@@ -16,10 +16,14 @@ from pathlib import Path
 import pytest
 
 from mockgw.background import BackgroundServer
+from mockgw.core import ChatRequest, Message
+from mockgw.errors import ApiError
+from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.loader import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"^```(python|sh)\n(.*?)^```", re.DOTALL | re.MULTILINE)
+BLOCK = re.compile(r"^```(python|sh|yaml|)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
@@ -36,6 +40,25 @@ def _blocks(language: str) -> list[tuple[str, str]]:
 
 PYTHON = _blocks("python")
 SHELL = [(where, code) for where, code in _blocks("sh") if "make " not in code]
+
+
+YAML = _blocks("yaml")
+PLAIN = _blocks("")
+
+
+@pytest.mark.parametrize(("where", "code"), YAML, ids=[w for w, _ in YAML])
+def test_yaml_example_loads(where: str, code: str) -> None:
+    assert load_text(code, name=where)
+
+
+def test_near_miss_example_is_what_mockgw_says() -> None:
+    (example,) = [code for _, code in PLAIN if code.startswith("mockgw: no rule")]
+    where, first_yaml = next((w, c) for w, c in YAML if w.startswith("scenarios.md"))
+    engine = Engine(load_text(first_yaml, name=where))
+    request = ChatRequest(api="openai", model="gpt-4o", messages=(Message("user", "hello"),))
+    with pytest.raises(ApiError) as caught:
+        engine.plan(request, {}, {}, scenario="weather")
+    assert caught.value.message == example.rstrip("\n")
 
 
 def test_docs_have_examples() -> None:
@@ -56,6 +79,8 @@ def test_shell_example(
     script = code.replace(DEFAULT_URL, open_server.url)
     if "mockgw serve" in script:
         script += '\ntest -n "$MOCKGW_URL" && curl -sf "$MOCKGW_URL/__mockgw/health"\nkill %1\n'
+    # Examples run where a user would: next to the shipped scenarios/ directory.
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],

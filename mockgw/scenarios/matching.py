@@ -30,8 +30,8 @@ from mockgw.scenarios.model import (
 from mockgw.scenarios.templates import dig
 
 
-@dataclass(slots=True)
-class MatchContext:
+@dataclass
+class MatchContext:  # no slots: cached_property needs an instance __dict__
     """Everything a condition may look at, computed lazily once per request."""
 
     request: ChatRequest

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
+import anthropic
 import openai
 import pytest
 
@@ -19,5 +20,19 @@ def oai(server: BackgroundServer) -> Iterator[openai.OpenAI]:
 async def aoai(server: BackgroundServer) -> AsyncIterator[openai.AsyncOpenAI]:
     async with openai.AsyncOpenAI(
         base_url=server.url + "/v1", api_key=API_KEY, max_retries=0
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def ant(server: BackgroundServer) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(base_url=server.url, api_key=API_KEY, max_retries=0) as client:
+        yield client
+
+
+@pytest.fixture
+async def aant(server: BackgroundServer) -> AsyncIterator[anthropic.AsyncAnthropic]:
+    async with anthropic.AsyncAnthropic(
+        base_url=server.url, api_key=API_KEY, max_retries=0
     ) as client:
         yield client
