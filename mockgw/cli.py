@@ -145,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.scenarios is not None and not args.scenarios.is_dir():
             print(f"mockgw: --scenarios {args.scenarios}: not a directory", file=sys.stderr)
             return 2
+        if args.watch and args.scenarios is None:
+            print("mockgw: --watch needs --scenarios DIR to watch", file=sys.stderr)
+            return 2
         logging.basicConfig(level=logging.INFO, format="mockgw: %(message)s", stream=sys.stderr)
         try:
             asyncio.run(serve(config_from_args(args), quiet=args.quiet))

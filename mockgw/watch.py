@@ -39,6 +39,14 @@ def reload(folder: Path, engine: Engine) -> bool:
     except ScenarioLoadError as exc:
         log.error("scenario reload failed; the last good set stays live:\n%s", exc)
         return False
+    if engine.default is not None and engine.default not in loaded:
+        # Requests without a scenario would all get 404s; keep serving the old set.
+        log.error(
+            "scenario reload failed; the last good set stays live:\n"
+            "the default scenario '%s' (--scenario) is no longer defined",
+            engine.default,
+        )
+        return False
     engine.replace(loaded)
     log.info("reloaded %d scenario(s) from %s", len(loaded), folder)
     return True
@@ -54,7 +62,10 @@ def watcher(folder: Path, engine: Engine) -> Callable[[web.Application], AsyncIt
             current = snapshot(folder)
             if current != seen:
                 seen = current
-                reload(folder, engine)
+                try:
+                    reload(folder, engine)
+                except Exception:  # the watcher must outlive any one bad reload
+                    log.exception("scenario reload failed; the last good set stays live")
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(poll())

@@ -65,17 +65,21 @@ class _Positions:
         self.values: dict[Path_, tuple[int, int]] = {}
         self.keys: dict[Path_, tuple[int, int]] = {}
         self.kinds: dict[Path_, str] = {}
+        # (path, first key position, repeated key position): YAML lets the last one win
+        # silently, which would hide a whole condition or reply.
+        self.duplicates: list[tuple[Path_, tuple[int, int], tuple[int, int]]] = []
 
     def index(self, node: yaml.Node, path: Path_ = ()) -> None:
         self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             self.kinds[path] = "mapping"
+            seen: dict[Path_, tuple[int, int]] = {}
             for key_node, value_node in node.value:
                 key_path: Path_ = (*path, str(key_node.value))
-                self.keys[key_path] = (
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
-                )
+                where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key_path in seen:
+                    self.duplicates.append((key_path, seen[key_path], where))
+                self.keys[key_path] = seen[key_path] = where
                 self.index(value_node, key_path)
         elif isinstance(node, yaml.SequenceNode):
             self.kinds[path] = "sequence"
@@ -156,6 +160,11 @@ def _message(error: ErrorDetails, path: Path_) -> str:
         near = difflib.get_close_matches(str(given), options, n=1, cutoff=0.5)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         return f"invalid value {given!r}{hint}; valid: {', '.join(options)}"
+    if kind == "string_pattern_mismatch" and path[-1:] == ("scenario",):
+        return (
+            f"invalid scenario name {error.get('input')!r}; use letters, digits, '_', '.' "
+            "and '-', starting with a letter or digit"
+        )
     if kind == "missing":
         return f"missing required key '{path[-1]}'" if path else "missing required key"
     return message
@@ -261,8 +270,7 @@ def _semantic_problems(
     return problems
 
 
-def _documents(path: Path) -> Iterator[tuple[Any, _Positions, int]]:
-    text = path.read_text(encoding="utf-8")
+def _documents(text: str) -> Iterator[tuple[Any, _Positions, int]]:
     for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
         if node is None:
             continue
@@ -273,18 +281,32 @@ def _documents(path: Path) -> Iterator[tuple[Any, _Positions, int]]:
 
 
 def load_file(path: Path) -> tuple[list[LoadedScenario], list[Problem]]:
-    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(str(path), 1, 1, f"cannot read: {exc}")]
+    return _load_source(str(path), text)
+
+
+def _load_source(file: str, text: str) -> tuple[list[LoadedScenario], list[Problem]]:
     loaded: list[LoadedScenario] = []
     problems: list[Problem] = []
     try:
-        documents = list(_documents(path))
+        documents = list(_documents(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return [], [Problem(file, line, column, f"invalid YAML: {exc.problem or exc}")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(file, 1, 1, f"cannot read: {exc}")]
     for data, positions, line in documents:
+        duplicates = [
+            Problem(
+                file,
+                *where,
+                f"{render_path(path)}: duplicate key '{path[-1]}' (first at line {first[0]})",
+            )
+            for path, first, where in positions.duplicates
+        ]
+        problems.extend(duplicates)
         if not isinstance(data, dict):
             problems.append(
                 Problem(
@@ -302,9 +324,9 @@ def load_file(path: Path) -> tuple[list[LoadedScenario], list[Problem]]:
             continue
         semantic = _semantic_problems(scenario, file, positions, ())
         problems.extend(semantic)
-        if not semantic:
+        if not semantic and not duplicates:
             loaded.append(LoadedScenario(scenario, file, line))
-    return loaded, problems
+    return loaded, sorted(problems, key=lambda p: (p.line, p.column))
 
 
 def scenario_files(paths: Iterable[Path]) -> list[Path]:
@@ -319,10 +341,15 @@ def scenario_files(paths: Iterable[Path]) -> list[Path]:
 
 def load_scenarios(paths: Iterable[Path]) -> dict[str, LoadedScenario]:
     """Load every scenario in ``paths`` (files or directories), or raise with all problems."""
+    return _collect(load_file(file) for file in scenario_files(paths))
+
+
+def _collect(
+    results: Iterable[tuple[list[LoadedScenario], list[Problem]]],
+) -> dict[str, LoadedScenario]:
     found: dict[str, LoadedScenario] = {}
     problems: list[Problem] = []
-    for file in scenario_files(paths):
-        loaded, file_problems = load_file(file)
+    for loaded, file_problems in results:
         problems.extend(file_problems)
         for item in loaded:
             name = item.scenario.scenario
@@ -345,14 +372,4 @@ def load_scenarios(paths: Iterable[Path]) -> dict[str, LoadedScenario]:
 
 def load_text(text: str, *, name: str = "<inline>") -> dict[str, LoadedScenario]:
     """Load scenarios from a YAML string (the pytest plugin's inline rules use this)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "inline.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            return load_scenarios([path])
-        except ScenarioLoadError as exc:
-            raise ScenarioLoadError(
-                [Problem(name, p.line, p.column, p.message) for p in exc.problems]
-            ) from None
+    return _collect([_load_source(name, text)])

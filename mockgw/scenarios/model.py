@@ -64,7 +64,9 @@ Duration = Annotated[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML already types its scalars, so "yes" or "2" where a bool or an int
+    # belongs is a mistake to report, not a value to coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # --- conditions ------------------------------------------------------------------------
@@ -149,7 +151,7 @@ class Condition(_Strict):
     any: list[Condition] | None = None
     not_: Condition | None = Field(default=None, alias="not")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
 
 # --- replies ---------------------------------------------------------------------------
@@ -220,7 +222,18 @@ class Reply(_Strict):
         default=None, description="a catalogue name (rate_limit, overloaded, ...) or {status, ...}"
     )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    @field_validator("json_", mode="before")
+    @classmethod
+    def _json_generate(cls, value: Any) -> Any:
+        # {generate: schma} would otherwise be sent as that literal object.
+        generate = value.get("generate") if isinstance(value, dict) and len(value) == 1 else None
+        if generate is not None and generate != "schema":
+            raise ValueError(
+                f"invalid generate {generate!r}; the only generated JSON is {{generate: schema}}"
+            )
+        return value
 
     @field_validator("finish_reason")
     @classmethod

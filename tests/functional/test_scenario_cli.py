@@ -1,0 +1,251 @@
+"""``mockgw validate``, ``mockgw schema`` and ``mockgw serve --scenarios/--watch`` as
+subprocesses, the way a user or a CI job runs them."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from mockgw.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "scenarios"
+LISTENING = "mockgw listening on http://127.0.0.1:"
+BROKEN = "scenario: broken\nrules:\n  - when:\n      last_usr: hi\n    reply: {text: x}\n"
+
+
+def _mockgw(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockgw", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def _scenario(text: str) -> str:
+    return f"scenario: s\nrules:\n  - name: only\n    reply: {{text: {json.dumps(text)}}}\n"
+
+
+# --- validate ----------------------------------------------------------------------------
+
+
+def test_validate_shipped_scenarios() -> None:
+    result = _mockgw("validate", "scenarios")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: ")
+    assert "weather" in result.stdout
+    assert result.stderr == ""
+
+
+def test_validate_broken_directory_prints_every_problem(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BROKEN, encoding="utf-8")
+    (tmp_path / "b.yml").write_text("scenario: b\nrules:\n  - times: 0\n", encoding="utf-8")
+    (tmp_path / "good.yaml").write_text(_scenario("fine"), encoding="utf-8")
+    result = _mockgw("validate", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"{tmp_path / 'a.yaml'}:4:7: rules[0].when.last_usr: unknown key 'last_usr' "
+        "(did you mean 'last_user'?); valid keys: api, model, stream, last_user, system, "
+        "any_message, tools, tool_choice, tool_result, turn, headers, metadata, "
+        "response_format, body, counter, all, any, not"
+    )
+    assert lines[1].startswith(f"{tmp_path / 'b.yml'}:3:5: rules[0]")
+    assert lines[-1] == f"{len(lines) - 1} problems found"
+
+
+def test_validate_missing_path_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = _mockgw("validate", str(SHIPPED), str(missing))
+    assert result.returncode == 2
+    assert result.stderr == f"{missing}: no such file or directory\n"
+
+
+# --- schema ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    result = _mockgw("schema")
+    assert result.returncode == 0, result.stderr
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
+
+
+def test_schema_defines_the_format(schema: dict[str, Any]) -> None:
+    assert {"Condition", "Reply", "Rule", "TextMatch"} <= set(schema["$defs"])
+    assert schema["required"] == ["scenario"]
+    assert "not" in schema["$defs"]["Condition"]["properties"]
+    assert "json" in schema["$defs"]["Reply"]["properties"]
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_schema_accepts_the_shipped_scenarios(schema: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    documents = [
+        (path.name, document)
+        for path in sorted(SHIPPED.glob("*.yaml"))
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+        if document is not None
+    ]
+    assert len(documents) >= 7
+    for name, document in documents:
+        errors = [e.message for e in validator.iter_errors(document)]
+        assert errors == [], name
+
+
+def test_schema_rejects_what_the_loader_rejects(schema: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    for bad in (
+        {"scenario": "a", "rule": []},
+        {"scenario": "a", "rules": [{"when": {"last_usr": "x"}, "reply": {"text": "x"}}]},
+        {"scenario": "a", "rules": [{"when": {"stream": "yes"}, "reply": {"text": "x"}}]},
+        {"scenario": "a", "rules": [{"reply": {"text": "x", "delay": "soon"}}]},
+        {"scenario": "a b", "rules": []},
+    ):
+        assert not validator.is_valid(bad), bad
+
+
+# --- serve -------------------------------------------------------------------------------
+
+
+def test_serve_refuses_bad_scenarios(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(BROKEN, encoding="utf-8")
+    result = _mockgw("serve", "--port", "0", "--scenarios", str(tmp_path))
+    assert result.returncode != 0
+    assert "listening" not in result.stdout
+    assert f"{tmp_path / 'a.yaml'}:4:7: rules[0].when.last_usr: unknown key" in result.stderr
+
+
+def test_serve_refuses_unknown_default_scenario(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(
+        _scenario("x").replace("scenario: s", "scenario: support") + "---\nscenario: echo\n",
+        encoding="utf-8",
+    )
+    result = _mockgw("serve", "--port", "0", "--scenarios", str(tmp_path), "--scenario", "suport")
+    assert result.returncode != 0
+    assert "listening" not in result.stdout
+    assert result.stderr.strip() == (
+        "mockgw: not starting: --scenario suport: no such scenario "
+        "(did you mean 'support'?); known: echo, support"
+    )
+
+
+def test_watch_without_scenarios_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # In-process: argument checks happen before anything is bound.
+    assert main(["serve", "--port", "0", "--watch"]) == 2
+    assert capsys.readouterr().err == "mockgw: --watch needs --scenarios DIR to watch\n"
+
+
+class Server:
+    """A ``mockgw serve`` subprocess with its stderr collected by a thread."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mockgw", "serve", "--port", "0", "--quiet", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.stderr: queue.Queue[str] = queue.Queue()
+        self.stderr_text = ""
+        threading.Thread(target=self._drain, daemon=True).start()
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline().rstrip("\n")
+        assert first.startswith(LISTENING), first
+        self.url = f"http://127.0.0.1:{int(first.removeprefix(LISTENING))}"
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.stderr.put(line)
+
+    def read_stderr(self) -> str:
+        while not self.stderr.empty():
+            self.stderr_text += self.stderr.get_nowait()
+        return self.stderr_text
+
+    def reply_text(self) -> str:
+        request = urllib.request.Request(
+            self.url + "/v1/chat/completions",
+            data=json.dumps(
+                {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+            ).encode(),
+            headers={"Authorization": "Bearer sk-test", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            body = json.load(response)
+        text: str = body["choices"][0]["message"]["content"]
+        return text
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(5)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[[list[str]], Server]]:
+    started: list[Server] = []
+
+    def start(args: list[str]) -> Server:
+        server = Server(args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def _eventually(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_watch_reloads_edits_and_keeps_the_last_good_set(
+    tmp_path: Path, start_server: Callable[[list[str]], Server]
+) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(_scenario("version one"), encoding="utf-8")
+    server = start_server(["--scenarios", str(tmp_path), "--watch", "--scenario", "s"])
+    assert server.reply_text() == "version one"
+
+    file.write_text(_scenario("version two, edited"), encoding="utf-8")
+    assert _eventually(lambda: server.reply_text() == "version two, edited")
+
+    file.write_text(BROKEN.replace("broken", "s"), encoding="utf-8")
+    problem = f"{file}:4:7: rules[0].when.last_usr: unknown key 'last_usr'"
+    assert _eventually(lambda: problem in server.read_stderr()), server.read_stderr()
+    assert "the last good set stays live" in server.read_stderr()
+    assert server.reply_text() == "version two, edited"
+
+    # A valid set that lost the --scenario default is refused too.
+    message = "the default scenario 's' (--scenario) is no longer defined"
+    before = server.read_stderr().count(message)
+    file.write_text(_scenario("renamed").replace("scenario: s", "scenario: t"), encoding="utf-8")
+    assert _eventually(lambda: server.read_stderr().count(message) > before), server.read_stderr()
+    assert server.reply_text() == "version two, edited"
+    assert server.process.poll() is None

@@ -1,0 +1,520 @@
+"""Broken scenario files are refused with ``file:line:column: message`` problems.
+
+Each case is one small file written into ``tmp_path``; the expected problem names the
+line and column a user must edit and the exact message they will read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from mockgw.scenarios.loader import (
+    Problem,
+    ScenarioLoadError,
+    load_scenarios,
+    load_text,
+    valid_keys,
+)
+
+CONDITION_KEYS = (
+    "api, model, stream, last_user, system, any_message, tools, tool_choice, tool_result, "
+    "turn, headers, metadata, response_format, body, counter, all, any, not"
+)
+TEXT_MATCH_KEYS = "equals, contains, regex, glob, ignore_case"
+PRESETS = (
+    "rate_limit, overloaded, server_error, bad_gateway, unavailable, gateway_timeout, "
+    "request_timeout, authentication, permission, not_found, request_too_large, "
+    "context_length_exceeded, insufficient_quota, billing, content_filter"
+)
+TEMPLATE_ROOTS = (
+    "last_user, system, model, api, turn, count, state, counter, header, metadata, "
+    "tool_result, request"
+)
+
+
+class Case(NamedTuple):
+    id: str
+    yaml: str
+    line: int
+    column: int
+    message: str
+
+
+CASES = [
+    Case(
+        "yaml-syntax",
+        "scenario: a\nrules:\n  - reply: {text: [unclosed\n",
+        4,
+        1,
+        "invalid YAML: expected ',' or ']', but got '<stream end>'",
+    ),
+    Case(
+        "yaml-tab",
+        "scenario: a\nrules:\n\t- reply: {text: x}\n",
+        3,
+        1,
+        "invalid YAML: found character '\\t' that cannot start any token",
+    ),
+    Case(
+        "document-is-a-list",
+        "- scenario: a\n- rules: []\n",
+        1,
+        1,
+        "a scenario document must be a mapping with 'scenario' and 'rules'",
+    ),
+    Case(
+        "document-is-a-string",
+        "# comment\nhello\n",
+        2,
+        1,
+        "a scenario document must be a mapping with 'scenario' and 'rules'",
+    ),
+    Case(
+        "missing-scenario",
+        "description: nameless\nrules: []\n",
+        1,
+        1,
+        "scenario: missing required key 'scenario'",
+    ),
+    Case(
+        "bad-scenario-name",
+        "scenario: 'my scenario!'\nrules: []\n",
+        1,
+        1,
+        "scenario: invalid scenario name 'my scenario!'; use letters, digits, '_', '.' and "
+        "'-', starting with a letter or digit",
+    ),
+    Case(
+        "unknown-top-level-key",
+        "scenario: a\nrule: []\n",
+        2,
+        1,
+        "rule: unknown key 'rule' (did you mean 'rules'?); "
+        "valid keys: scenario, description, unmatched, rules",
+    ),
+    Case(
+        "duplicate-key",
+        "scenario: a\nrules:\n  - reply: {text: x}\n    reply: {text: y}\n",
+        4,
+        5,
+        "rules[0].reply: duplicate key 'reply' (first at line 3)",
+    ),
+    Case(
+        "unknown-condition-key",
+        "scenario: a\nrules:\n  - when:\n      last_usr: hi\n    reply: {text: x}\n",
+        4,
+        7,
+        "rules[0].when.last_usr: unknown key 'last_usr' (did you mean 'last_user'?); "
+        f"valid keys: {CONDITION_KEYS}",
+    ),
+    Case(
+        "unknown-text-operator",
+        "scenario: a\nrules:\n  - when:\n      last_user: {contain: hi}\n    reply: {text: x}\n",
+        4,
+        19,
+        "rules[0].when.last_user.contain: unknown key 'contain' (did you mean 'contains'?); "
+        f"valid keys: {TEXT_MATCH_KEYS}",
+    ),
+    Case(
+        "two-text-operators",
+        "scenario: a\nrules:\n  - when:\n      last_user: {contains: hi, regex: h.}\n"
+        "    reply: {text: x}\n",
+        4,
+        7,
+        "rules[0].when.last_user: give exactly one of 'equals', 'contains', 'regex' or 'glob' "
+        "(got contains, regex)",
+    ),
+    Case(
+        "no-text-operator",
+        "scenario: a\nrules:\n  - when:\n      system: {ignore_case: true}\n    reply: {text: x}\n",
+        4,
+        7,
+        "rules[0].when.system: give exactly one of 'equals', 'contains', 'regex' or 'glob'",
+    ),
+    Case(
+        "invalid-regex",
+        "scenario: a\nrules:\n  - when:\n      last_user: {regex: '(['}\n    reply: {text: x}\n",
+        4,
+        7,
+        "rules[0].when.last_user: invalid regex '([': unterminated character set at position 1",
+    ),
+    Case(
+        "bad-api-literal",
+        "scenario: a\nrules:\n  - when: {api: opnai}\n    reply: {text: x}\n",
+        3,
+        12,
+        "rules[0].when.api: invalid value 'opnai' (did you mean 'openai'?); "
+        "valid: openai, anthropic",
+    ),
+    Case(
+        "bad-unmatched-literal",
+        "scenario: a\nunmatched: generat\nrules: []\n",
+        2,
+        1,
+        "unmatched: invalid value 'generat' (did you mean 'generate'?); valid: error, generate",
+    ),
+    Case(
+        "stream-is-a-string",
+        "scenario: a\nrules:\n  - when:\n      stream: 'yes'\n    reply: {text: x}\n",
+        4,
+        7,
+        "rules[0].when.stream: Input should be a valid boolean",
+    ),
+    Case(
+        "times-zero",
+        "scenario: a\nrules:\n  - times: 0\n    reply: {text: x}\n",
+        3,
+        5,
+        "rules[0].times: Input should be greater than or equal to 1",
+    ),
+    Case(
+        "times-is-a-string",
+        "scenario: a\nrules:\n  - times: '2'\n    reply: {text: x}\n",
+        3,
+        5,
+        "rules[0].times: Input should be a valid integer",
+    ),
+    Case(
+        "reply-and-replies",
+        "scenario: a\nrules:\n  - reply: {text: x}\n    replies: [{text: y}]\n",
+        3,
+        5,
+        "rules[0]: give exactly one of 'reply' or 'replies'",
+    ),
+    Case(
+        "neither-reply-nor-replies",
+        "scenario: a\nrules:\n  - name: lonely\n",
+        3,
+        5,
+        "rules[0]: give exactly one of 'reply' or 'replies'",
+    ),
+    Case(
+        "error-reply-with-text",
+        "scenario: a\nrules:\n  - name: r\n    reply:\n      error: rate_limit\n      text: hi\n",
+        4,
+        5,
+        "rules[0].reply: an error reply cannot also have text",
+    ),
+    Case(
+        "text-and-json",
+        "scenario: a\nrules:\n  - reply:\n      text: hi\n      json: {a: 1}\n",
+        3,
+        5,
+        "rules[0].reply: give either 'text' or 'json', not both",
+    ),
+    Case(
+        "json-generate-typo",
+        "scenario: a\nrules:\n  - reply:\n      json: {generate: schma}\n",
+        4,
+        7,
+        "rules[0].reply.json: invalid generate 'schma'; the only generated JSON is "
+        "{generate: schema}",
+    ),
+    Case(
+        "bad-delay",
+        "scenario: a\nrules:\n  - reply:\n      text: hi\n      delay: 5 sec\n",
+        5,
+        7,
+        "rules[0].reply.delay: '5 sec' is not a duration; use a number with ms, s or m, "
+        "e.g. '150ms'",
+    ),
+    Case(
+        "bad-stream-ttft",
+        "scenario: a\nrules:\n  - reply:\n      text: hi\n      stream: {ttft: fast}\n",
+        5,
+        16,
+        "rules[0].reply.stream.ttft: 'fast' is not a duration; use a number with ms, s or m, "
+        "e.g. '150ms'",
+    ),
+    Case(
+        "bad-finish-reason",
+        "scenario: a\nrules:\n  - reply:\n      text: hi\n      finish_reason: done\n",
+        5,
+        7,
+        "rules[0].reply.finish_reason: unknown finish_reason 'done'; valid: content_filter, "
+        "end, end_turn, length, max_tokens, refusal, stop, stop_sequence, tool_calls, tool_use",
+    ),
+    Case(
+        "unknown-error-preset",
+        "scenario: a\nrules:\n  - reply:\n      error: rate_limt\n",
+        4,
+        14,
+        "rules[0].reply.error: unknown error 'rate_limt' (did you mean 'rate_limit'?); "
+        f"valid: {PRESETS}",
+    ),
+    Case(
+        "error-status-out-of-range",
+        "scenario: a\nrules:\n  - reply:\n      error: {status: 200}\n",
+        4,
+        15,
+        "rules[0].reply.error.status: Input should be greater than or equal to 400",
+    ),
+    Case(
+        "bad-template-root",
+        "scenario: a\nrules:\n  - reply:\n      text: 'You said {{ last_usr }}'\n",
+        4,
+        13,
+        "rules[0].reply.text: unknown template value 'last_usr' (did you mean 'last_user'?); "
+        f"valid: {TEMPLATE_ROOTS}",
+    ),
+    Case(
+        "unbalanced-template",
+        "scenario: a\nrules:\n  - reply:\n      text: 'You said {{ last_user'\n",
+        4,
+        13,
+        "rules[0].reply.text: unbalanced '{{' / '}}' in template",
+    ),
+    Case(
+        "unreadable-template-hole",
+        "scenario: a\nrules:\n  - reply:\n      headers: {x-echo: '{{ 1x }}'}\n",
+        4,
+        25,
+        "rules[0].reply.headers.x-echo: cannot read template hole '{{ 1x }}': "
+        "write {{ path }} or {{ path | default('text') }}",
+    ),
+    Case(
+        "in-state-never-entered",
+        "scenario: a\nrules:\n  - in_state: waiting\n    reply: {text: x}\n"
+        "  - next_state: waited\n    reply: {text: y}\n",
+        3,
+        15,
+        "rules[0].in_state: state 'waiting' is never entered (did you mean 'waited'?); "
+        "states: Started, waited",
+    ),
+    Case(
+        "duplicate-rule-name",
+        "scenario: a\nrules:\n  - name: r\n    reply: {text: x}\n"
+        "  - name: r\n    reply: {text: y}\n",
+        5,
+        11,
+        "rules[1].name: duplicate rule name 'r' (also rules[0])",
+    ),
+    Case(
+        "error-in-replies-sequence",
+        "scenario: a\nrules:\n  - replies:\n      - text: ok\n      - error: nope\n",
+        5,
+        16,
+        f"rules[0].replies[1].error: unknown error 'nope'; valid: {PRESETS}",
+    ),
+    Case(
+        "nested-not-any-unknown-key",
+        "scenario: a\nrules:\n  - when:\n      not:\n        any:\n          - last_user: hi\n"
+        "          - modle: gpt-4o\n    reply: {text: x}\n",
+        7,
+        13,
+        "rules[0].when.not.any[1].modle: unknown key 'modle' (did you mean 'model'?); "
+        f"valid keys: {CONDITION_KEYS}",
+    ),
+    Case(
+        "nested-any-bad-regex",
+        "scenario: a\nrules:\n  - when:\n      any:\n        - last_user: hi\n"
+        "        - system: {regex: '(['}\n    reply: {text: x}\n",
+        6,
+        11,
+        "rules[0].when.any[1].system: invalid regex '([': unterminated character set at position 1",
+    ),
+    Case(
+        "header-matcher-unknown-operator",
+        "scenario: a\nrules:\n  - when:\n      headers:\n        x-team: {glb: 'a*'}\n"
+        "    reply: {text: x}\n",
+        5,
+        18,
+        "rules[0].when.headers.x-team.glb: unknown key 'glb' (did you mean 'glob'?); "
+        f"valid keys: {TEXT_MATCH_KEYS}",
+    ),
+    Case(
+        "tool-result-unknown-key",
+        "scenario: a\nrules:\n  - when: {tool_result: {nme: get_weather}}\n    reply: {text: x}\n",
+        3,
+        26,
+        "rules[0].when.tool_result.nme: unknown key 'nme' (did you mean 'name'?); "
+        "valid keys: name, contains, is_error",
+    ),
+    Case(
+        "rules-not-a-list",
+        "scenario: a\nrules: {name: x}\n",
+        2,
+        1,
+        "rules: Input should be a valid list",
+    ),
+]
+
+
+def _problems(tmp_path: Path, files: dict[str, str]) -> tuple[Problem, ...]:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenarios([tmp_path])
+    return caught.value.problems
+
+
+def test_cases_are_distinct() -> None:
+    assert len(CASES) >= 18
+    assert len({c.id for c in CASES}) == len(CASES)
+    assert len({c.yaml for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_file_is_refused_with_its_location(tmp_path: Path, case: Case) -> None:
+    problems = _problems(tmp_path, {"broken.yaml": case.yaml})
+    file = str(tmp_path / "broken.yaml")
+    assert problems == (Problem(file, case.line, case.column, case.message),)
+    assert str(problems[0]) == f"{file}:{case.line}:{case.column}: {case.message}"
+
+
+def test_error_message_lists_every_problem(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, {"broken.yaml": CASES[6].yaml})
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenarios([tmp_path])
+    assert str(caught.value) == "\n".join(str(p) for p in problems)
+
+
+def test_duplicate_scenario_across_files_names_both(tmp_path: Path) -> None:
+    first = "scenario: twin\nrules: []\n"
+    second = "# the same name again\nscenario: twin\nrules: []\n"
+    problems = _problems(tmp_path, {"a.yaml": first, "b.yml": second})
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yml"
+    assert problems == (Problem(str(b), 2, 1, f"scenario 'twin' is already defined at {a}:1"),)
+
+
+def test_every_problem_of_a_file_is_reported_in_line_order(tmp_path: Path) -> None:
+    text = (
+        "scenario: a\n"  # 1
+        "rules:\n"  # 2
+        "  - reply: {finish_reason: nope}\n"  # 3
+        "  - when:\n"  # 4
+        "      last_usr: hi\n"  # 5
+        "    reply: {text: x, delay: soon}\n"  # 6
+        "  - times: 0\n"  # 7
+        "    reply: {text: y}\n"  # 8
+        "extra: 1\n"  # 9
+    )
+    problems = _problems(tmp_path, {"many.yaml": text})
+    assert [(p.line, p.column, p.message.split(":")[0]) for p in problems] == [
+        (3, 13, "rules[0].reply.finish_reason"),
+        (5, 7, "rules[1].when.last_usr"),
+        (6, 22, "rules[1].reply.delay"),
+        (7, 5, "rules[2].times"),
+        (9, 1, "extra"),
+    ]
+    assert {p.file for p in problems} == {str(tmp_path / "many.yaml")}
+
+
+def test_problems_of_several_files_and_documents_are_all_reported(tmp_path: Path) -> None:
+    problems = _problems(
+        tmp_path,
+        {
+            "a.yaml": "scenario: ok\nrules: []\n---\nscenario: b\nrule: []\n",
+            "c.yaml": "scenario: c\nunmatched: never\n",
+        },
+    )
+    assert [(Path(p.file).name, p.line) for p in problems] == [("a.yaml", 5), ("c.yaml", 2)]
+
+
+def test_semantic_problems_are_all_reported(tmp_path: Path) -> None:
+    text = (
+        "scenario: a\n"
+        "rules:\n"
+        "  - name: r\n"
+        "    in_state: nowhere\n"
+        "    reply: {text: '{{ nope }}'}\n"
+        "  - name: r\n"
+        "    reply: {error: teapot}\n"
+    )
+    problems = _problems(tmp_path, {"s.yaml": text})
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+        (4, "rules[0].in_state"),
+        (5, "rules[0].reply.text"),
+        (6, "rules[1].name"),
+        (7, "rules[1].reply.error"),
+    ]
+
+
+def test_valid_multi_document_file_loads(tmp_path: Path) -> None:
+    (tmp_path / "multi.yaml").write_text(
+        "# two scenarios in one file\n"
+        "scenario: first\n"
+        "rules:\n"
+        "  - name: hello\n"
+        "    when:\n"
+        "      not: {any: [{last_user: {contains: bye}}, {stream: true}]}\n"
+        "      turn: {min: 1, max: 3}\n"
+        "    replies:\n"
+        "      - text: 'hi {{ last_user | default(\"there\") }}'\n"
+        "        delay: 10ms\n"
+        "      - error: {status: 503, message: busy}\n"
+        "    sequence: cycle\n"
+        "---\n"
+        "scenario: second\n"
+        "unmatched: generate\n"
+        "rules:\n"
+        "  - when: {api: anthropic, stream: false}\n"
+        "    reply: {json: {generate: schema}, finish_reason: end_turn}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "notes.txt").write_text("not: [a scenario", encoding="utf-8")
+    loaded = load_scenarios([tmp_path])
+    assert sorted(loaded) == ["first", "second"]
+    first, second = loaded["first"], loaded["second"]
+    assert (first.file, first.line) == (str(tmp_path / "multi.yaml"), 2)
+    assert second.line == 14
+    rule = first.scenario.rules[0]
+    assert rule.replies is not None
+    assert rule.replies[0].delay == pytest.approx(0.01)
+    assert second.scenario.rules[0].reply is not None
+    assert second.scenario.rules[0].reply.finish_reason == "end"
+
+
+def test_shipped_scenarios_load() -> None:
+    root = Path(__file__).resolve().parents[2] / "scenarios"
+    loaded = load_scenarios([root])
+    assert {"default", "echo", "weather"} <= set(loaded)
+
+
+def test_load_text_uses_the_given_name() -> None:
+    loaded = load_text("scenario: inline\nrules: []\n", name="test_x.py")
+    assert loaded["inline"].file == "test_x.py"
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_text("scenario: a\nrules: []\n---\nscenario: a\nrules: []\n", name="test_x.py")
+    assert [str(p) for p in caught.value.problems] == [
+        "test_x.py:4:1: scenario 'a' is already defined at test_x.py:1"
+    ]
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_text("scenario: a\nrulez: []\n")
+    assert str(caught.value).startswith("<inline>:2:1: rulez: unknown key 'rulez'")
+
+
+def test_empty_text_loads_nothing() -> None:
+    assert load_text("") == {}
+    assert load_text("# only a comment\n") == {}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ((), ["scenario", "description", "unmatched", "rules"]),
+        (("rules", 0), None),
+        (("rules", 0, "when"), CONDITION_KEYS.split(", ")),
+        (("rules", 0, "when", "not", "any", 2), CONDITION_KEYS.split(", ")),
+        (("rules", 0, "when", "last_user"), TEXT_MATCH_KEYS.split(", ")),
+        (("rules", 0, "when", "headers", "x-team"), TEXT_MATCH_KEYS.split(", ")),
+        (("rules", 0, "when", "turn"), ["equals", "min", "max"]),
+        (("rules", 0, "replies", 1, "stream"), ["ttft", "every"]),
+        (("rules", 0, "reply", "error"), ["status", "type", "message", "headers"]),
+        (("rules", 0, "reply", "text"), ["generate"]),
+        (("rules", 0, "reply", "text", "generate"), ["sentences"]),
+        (("rules", 0, "reply", "json"), ["generate"]),
+        (("rules", 0, "name"), []),
+        (("nonsense",), []),
+    ],
+)
+def test_valid_keys(path: tuple[str | int, ...], expected: list[str] | None) -> None:
+    keys = valid_keys(path)
+    if expected is None:  # a rule: check the important ones and the alias spelling
+        assert {"name", "when", "reply", "replies", "times", "in_state"} <= set(keys)
+        assert keys[0] == "name"
+    else:
+        assert keys == expected
