@@ -9,6 +9,7 @@ from mockgw.core import ChatRequest, Completion
 from mockgw.endpoint import Exchange
 from mockgw.plan import Plan
 from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.replies import header_value
 from mockgw.selection import chosen_scenario, chosen_session
 
 
@@ -27,7 +28,11 @@ async def plan_answer(
     exchange.warnings.extend(plan.warnings)
     if plan.rule is not None:
         # Tells a puzzled user which rule produced this answer.
-        exchange.extra_headers["x-mockgw-rule"] = f"{plan.scenario}/{plan.rule}"
+        # Rule names are free text from YAML: keep them legal as a header value.
+        label = f"{plan.scenario}/{plan.rule}"
+        exchange.extra_headers["x-mockgw-rule"] = header_value(
+            "x-mockgw-rule", label, exchange.warnings
+        )
     exchange.extra_headers.update(plan.headers)
     if plan.timing.delay > 0:
         await asyncio.sleep(plan.timing.delay)

@@ -201,29 +201,40 @@ def _tool_result_criterion(spec: str | ToolResultMatch) -> Criterion:
     )
 
 
-def _path_criterion(spec: PathMatch) -> Criterion:
+def _path_criteria(spec: PathMatch) -> list[Criterion]:
+    """One criterion per operator given: ``{contains: a, regex: b}`` needs both to hold."""
     path = tuple(spec.path.split("."))
+    label = f"body.{spec.path}"
 
     def read(ctx: MatchContext) -> Any:
         return dig(ctx.body, path)
 
+    def read_text(ctx: MatchContext) -> str:
+        value = read(ctx)
+        return value if isinstance(value, str) else json.dumps(value)
+
+    out: list[Criterion] = []
     if spec.exists is not None:
         want = spec.exists
-        return Criterion(
-            f"body.{spec.path} {'exists' if want else 'is absent'}",
-            lambda ctx: ((read(ctx) is not None) == want, f"found {_short(read(ctx))}"),
+        out.append(
+            Criterion(
+                f"{label} {'exists' if want else 'is absent'}",
+                lambda ctx: ((read(ctx) is not None) == want, f"found {_short(read(ctx))}"),
+            )
         )
-    if spec.contains is not None or spec.regex is not None:
-        text_spec = TextMatch(contains=spec.contains, regex=spec.regex)
-        return _text_criterion(
-            f"body.{spec.path}",
-            text_spec,
-            lambda ctx: v if isinstance(v := read(ctx), str) else json.dumps(v),
+    # A TextMatch takes exactly one operator, so contains and regex are built separately.
+    if spec.contains is not None:
+        out.append(_text_criterion(label, TextMatch(contains=spec.contains), read_text))
+    if spec.regex is not None:
+        out.append(_text_criterion(label, TextMatch(regex=spec.regex), read_text))
+    if "equals" in spec.model_fields_set or not out:
+        out.append(
+            Criterion(
+                f"{label} equals {_short(spec.equals)}",
+                lambda ctx: (read(ctx) == spec.equals, f"found {_short(read(ctx))}"),
+            )
         )
-    return Criterion(
-        f"body.{spec.path} equals {_short(spec.equals)}",
-        lambda ctx: (read(ctx) == spec.equals, f"found {_short(read(ctx))}"),
-    )
+    return out
 
 
 def _header_value(ctx: MatchContext, name: str) -> str:
@@ -317,7 +328,8 @@ def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
                 ),
             )
         )
-    out.extend(_path_criterion(p) for p in c.body or ())
+    for path_spec in c.body or ():
+        out.extend(_path_criteria(path_spec))
     for name, counter_spec in (c.counter or {}).items():
         out.append(_number_criterion(f"counter {name}", counter_spec, _counter_reader(name)))
     if c.all is not None:

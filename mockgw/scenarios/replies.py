@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from mockgw.core import Choice, ToolCall
+from mockgw.core import ChatRequest, Choice, ToolCall
 from mockgw.generate import instance_from_schema, request_seed
 from mockgw.plan import Plan, Timing
 from mockgw.presets import preset_error, status_error
-from mockgw.reply import body_text, completion_of, generated_thinking, shape_choice, tool_call_id
+from mockgw.reply import (
+    body_text,
+    completion_of,
+    forced_tool,
+    generated_thinking,
+    shape_choice,
+    tool_call_id,
+)
 from mockgw.scenarios.matching import MatchContext
 from mockgw.scenarios.model import GeneratedJson, GeneratedText, Reply
 from mockgw.scenarios.templates import compile_template, dig
@@ -75,10 +83,25 @@ class RenderContext:
         return rendered
 
 
+# CR/LF in a header value would make aiohttp drop the connection (header injection).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def header_value(name: str, value: str, warnings: list[str]) -> str:
+    """``value`` safe to send: templates can put any client text (newlines too) in it."""
+    if _CONTROL.search(value) is None:
+        return value
+    warnings.append(f"control characters in header '{name}' were replaced by spaces")
+    return _CONTROL.sub(" ", value)
+
+
 def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) -> Plan:
     request = ctx.match.request
     warnings: list[str] = []
-    headers = {name: ctx.render(value, warnings) for name, value in reply.headers.items()}
+    headers = {
+        name: header_value(name, ctx.render(value, warnings), warnings)
+        for name, value in reply.headers.items()
+    }
     timing = Timing(
         delay=reply.delay,
         ttft=reply.stream.ttft if reply.stream else 0.0,
@@ -102,10 +125,22 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
         return Plan(error=error, warnings=tuple(warnings), **common)
 
     seed = request_seed(request)
+    # A reply that scripts only headers, usage, timing or finish_reason keeps the
+    # default reply's content, including the tool call a forcing tool_choice demands.
+    scripted = bool(
+        reply.text is not None
+        or reply.json_ is not None
+        or reply.tool_calls
+        or reply.thinking is not None
+    )
     choices: list[Choice] = []
     for index in range(request.n):
         rng = random.Random(seed + index)
-        calls = tuple(_tool_calls(reply, ctx, rng, warnings))
+        if scripted:
+            calls = tuple(_tool_calls(reply, ctx, rng, warnings))
+            text = _text(reply, ctx, rng, warnings, has_calls=bool(calls))
+        else:
+            calls, text = _generated(request, rng)
         thinking = None
         if reply.thinking is not None:
             thinking = ctx.render(reply.thinking, warnings)
@@ -114,7 +149,7 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
         choices.append(
             shape_choice(
                 request,
-                text=_text(reply, ctx, rng, warnings, has_calls=bool(calls)),
+                text=text,
                 tool_calls=calls,
                 thinking=thinking,
                 finish=reply.finish_reason,  # type: ignore[arg-type]
@@ -152,8 +187,16 @@ def _text(
         return json.dumps(reply.json_)
     if has_calls or reply.thinking is not None:
         return ""
-    # A reply that scripts only headers, usage or timing keeps the generated content.
     return body_text(request, rng)
+
+
+def _generated(request: ChatRequest, rng: random.Random) -> tuple[tuple[ToolCall, ...], str]:
+    """The default reply's content, drawn from ``rng`` in the order mockgw.reply does."""
+    tool = forced_tool(request, rng)
+    if tool is None:
+        return (), body_text(request, rng)
+    call_id = tool_call_id(request.api, rng)
+    return (ToolCall(call_id, tool.name, instance_from_schema(tool.parameters, rng)),), ""
 
 
 def _tool_calls(
