@@ -96,8 +96,15 @@ def build_app(config: ServerConfig) -> web.Application:
     app.add_routes(with_prefixes(anthropic_routes.routes(config, engine, app[PROMPT_CACHE])))
     openai_list, openai_get = openai_routes.model_handlers(config)
     anthropic_list, anthropic_get = anthropic_routes.model_handlers(config)
-    app.router.add_get("/v1/models", _by_api_version(openai_list, anthropic_list))
-    app.router.add_get("/v1/models/{model_id}", _by_api_version(openai_get, anthropic_get))
+    # Under the prefixes too: a client that can set only a base URL lists models there.
+    app.add_routes(
+        with_prefixes(
+            [
+                web.get("/v1/models", _by_api_version(openai_list, anthropic_list)),
+                web.get("/v1/models/{model_id}", _by_api_version(openai_get, anthropic_get)),
+            ]
+        )
+    )
     app.router.add_get("/__mockgw/health", health)
     if config.watch and config.scenarios_dir is not None:
         app.cleanup_ctx.append(watcher(config.scenarios_dir, engine))

@@ -70,6 +70,10 @@ class RuleResult:
         return sum(1 for c in self.checks if not c.passed)
 
 
+def _times(count: int) -> str:
+    return "once" if count == 1 else "twice" if count == 2 else f"{count} times"
+
+
 def compile_scenario(loaded: LoadedScenario) -> CompiledScenario:
     scenario = loaded.scenario
     rules = []
@@ -200,7 +204,11 @@ class Engine:
             return False
         if spec.in_state is not None and spec.in_state != current:
             return False
-        return all(c.test(ctx)[0] for c in rule.criteria)
+        # A plain loop, not all(genexpr): this is the matcher's inner loop.
+        for criterion in rule.criteria:  # noqa: SIM110
+            if not criterion.holds(ctx):
+                return False
+        return True
 
     @staticmethod
     def evaluate(
@@ -222,7 +230,9 @@ class Engine:
             hits = state.hits.get((scenario.name, rule.label), 0)
             checks.append(
                 Check(
-                    f"fired fewer than {spec.times} times", hits < spec.times, f"fired {hits} times"
+                    f"times: {spec.times} (fires at most {_times(spec.times)} per session)",
+                    hits < spec.times,
+                    f"already fired {_times(hits)}",
                 )
             )
         checks.extend(c.check(ctx) for c in rule.criteria)

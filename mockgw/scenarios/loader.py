@@ -23,7 +23,7 @@ from pydantic_core import ErrorDetails
 
 from mockgw.errors import MockgwError
 from mockgw.scenarios.model import Reply, Scenario
-from mockgw.scenarios.templates import TemplateError, compile_template
+from mockgw.scenarios.templates import TemplateError, compile_template, string_leaves
 
 INITIAL_STATE = "Started"
 SUFFIXES = (".yaml", ".yml")
@@ -212,9 +212,8 @@ def _template_fields(reply: Reply) -> Iterator[tuple[Path_, str]]:
     for name, value in reply.headers.items():
         yield ("headers", name), value
     for i, call in enumerate(reply.tool_calls or ()):
-        for key, value in (call.arguments or {}).items():
-            if isinstance(value, str):
-                yield ("tool_calls", i, "arguments", key), value
+        for path, value in string_leaves(call.arguments or {}):
+            yield ("tool_calls", i, "arguments", *path), value
     if reply.thinking:
         yield ("thinking",), reply.thinking
 

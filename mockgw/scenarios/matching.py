@@ -41,6 +41,10 @@ class MatchContext:  # no slots: cached_property needs an instance __dict__
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
+    def last_user(self) -> str:
+        return self.request.last_user_text
+
+    @cached_property
     def tool_names(self) -> frozenset[str]:
         return frozenset(t.name for t in self.request.tools)
 
@@ -74,18 +78,38 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
+    """One requirement: ``holds`` is the fast path used for matching; ``found`` says
+    what the request had instead and is only called to explain a miss."""
+
     description: str
-    test: Callable[[MatchContext], tuple[bool, str]]
+    holds: Callable[[MatchContext], bool]
+    found: Callable[[MatchContext], str]
 
     def check(self, ctx: MatchContext) -> Check:
-        passed, found = self.test(ctx)
-        return Check(self.description, passed, "" if passed else found)
+        passed = self.holds(ctx)
+        return Check(self.description, passed, "" if passed else self.found(ctx))
 
 
 def _short(value: Any, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     text = text.replace("\n", " ")
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _plain(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _value_criterion(
+    description: str,
+    read: Callable[[MatchContext], Any],
+    predicate: Callable[[Any], bool],
+    show: Callable[[Any], str] = _short,
+) -> Criterion:
+    def holds(ctx: MatchContext) -> bool:
+        return predicate(read(ctx))
+
+    return Criterion(description, holds, lambda ctx: f"found {show(read(ctx))}")
 
 
 def text_predicate(spec: Text) -> tuple[str, Callable[[str], bool]]:
@@ -114,12 +138,7 @@ def text_predicate(spec: Text) -> tuple[str, Callable[[str], bool]]:
 
 def _text_criterion(label: str, spec: Text, read: Callable[[MatchContext], str]) -> Criterion:
     description, predicate = text_predicate(spec)
-
-    def test(ctx: MatchContext) -> tuple[bool, str]:
-        value = read(ctx)
-        return predicate(value), f"found {_short(value)}"
-
-    return Criterion(f"{label} {description}", test)
+    return _value_criterion(f"{label} {description}", read, predicate)
 
 
 def _range_predicate(spec: int | RangeMatch) -> tuple[str, Callable[[int], bool]]:
@@ -146,12 +165,7 @@ def _number_criterion(
     label: str, spec: int | RangeMatch, read: Callable[[MatchContext], int]
 ) -> Criterion:
     description, predicate = _range_predicate(spec)
-
-    def test(ctx: MatchContext) -> tuple[bool, str]:
-        value = read(ctx)
-        return predicate(value), f"found {value}"
-
-    return Criterion(f"{label} {description}", test)
+    return _value_criterion(f"{label} {description}", read, predicate, _plain)
 
 
 def _header_reader(name: str) -> Callable[[MatchContext], str]:
@@ -166,19 +180,21 @@ def _counter_reader(name: str) -> Callable[[MatchContext], int]:
     return lambda ctx: ctx.counters.get(name, 0)
 
 
-def _tool_result_criterion(spec: str | ToolResultMatch) -> Criterion:
-    def names(ctx: MatchContext) -> str:
-        found = [r.name or r.tool_call_id for r in ctx.last_results]
-        return f"found {', '.join(found)}" if found else "found none"
+def _result_names(ctx: MatchContext) -> str:
+    found = [r.name or r.tool_call_id for r in ctx.last_results]
+    return f"found {', '.join(found)}" if found else "found none"
 
+
+def _tool_result_criterion(spec: str | ToolResultMatch) -> Criterion:
     if spec == "absent":
-        return Criterion("no tool result", lambda ctx: (not ctx.last_results, names(ctx)))
+        return Criterion("no tool result", lambda ctx: not ctx.last_results, _result_names)
     if spec == "present":
-        return Criterion("a tool result", lambda ctx: (bool(ctx.last_results), names(ctx)))
+        return Criterion("a tool result", lambda ctx: bool(ctx.last_results), _result_names)
     if isinstance(spec, str):
         return Criterion(
             f"a result of tool '{spec}'",
-            lambda ctx: (any(r.name == spec for r in ctx.last_results), names(ctx)),
+            lambda ctx: any(r.name == spec for r in ctx.last_results),
+            _result_names,
         )
     wanted = []
     if spec.name is not None:
@@ -197,7 +213,8 @@ def _tool_result_criterion(spec: str | ToolResultMatch) -> Criterion:
 
     return Criterion(
         "a tool result " + " ".join(wanted),
-        lambda ctx: (any(fits(r) for r in ctx.last_results), names(ctx)),
+        lambda ctx: any(fits(r) for r in ctx.last_results),
+        _result_names,
     )
 
 
@@ -210,16 +227,20 @@ def _path_criteria(spec: PathMatch) -> list[Criterion]:
         return dig(ctx.body, path)
 
     def read_text(ctx: MatchContext) -> str:
+        # An absent field has no text: it must not match ``contains: "nu"`` as "null".
         value = read(ctx)
+        if value is None:
+            return ""
         return value if isinstance(value, str) else json.dumps(value)
 
     out: list[Criterion] = []
     if spec.exists is not None:
         want = spec.exists
         out.append(
-            Criterion(
+            _value_criterion(
                 f"{label} {'exists' if want else 'is absent'}",
-                lambda ctx: ((read(ctx) is not None) == want, f"found {_short(read(ctx))}"),
+                read,
+                lambda value: (value is not None) == want,
             )
         )
     # A TextMatch takes exactly one operator, so contains and regex are built separately.
@@ -227,12 +248,10 @@ def _path_criteria(spec: PathMatch) -> list[Criterion]:
         out.append(_text_criterion(label, TextMatch(contains=spec.contains), read_text))
     if spec.regex is not None:
         out.append(_text_criterion(label, TextMatch(regex=spec.regex), read_text))
-    if "equals" in spec.model_fields_set or not out:
+    if "equals" in spec.model_fields_set:
+        expected = spec.equals
         out.append(
-            Criterion(
-                f"{label} equals {_short(spec.equals)}",
-                lambda ctx: (read(ctx) == spec.equals, f"found {_short(read(ctx))}"),
-            )
+            _value_criterion(f"{label} equals {_short(expected)}", read, lambda v: v == expected)
         )
     return out
 
@@ -242,38 +261,30 @@ def _header_value(ctx: MatchContext, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _constant_criterion(
+    description: str, read: Callable[[MatchContext], Any], expected: Any
+) -> Criterion:
+    return _value_criterion(description, read, lambda value: value == expected, _plain)
+
+
 def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
-    """Flatten a condition into criteria; ``all``/``any``/``not`` become single criteria."""
+    """Flatten a condition into criteria; ``any``/``not`` become single criteria."""
     if condition is None:
         return ()
     out: list[Criterion] = []
     c = condition
     if c.api is not None:
-        api = c.api
-        out.append(
-            Criterion(
-                f"api is {api}", lambda ctx: (ctx.request.api == api, f"found {ctx.request.api}")
-            )
-        )
+        out.append(_constant_criterion(f"api is {c.api}", lambda ctx: ctx.request.api, c.api))
     if c.model is not None:
         out.append(_text_criterion("model", c.model, lambda ctx: ctx.request.model))
     if c.stream is not None:
-        stream = c.stream
         out.append(
-            Criterion(
-                f"stream is {str(stream).lower()}",
-                lambda ctx: (
-                    ctx.request.stream == stream,
-                    f"found {str(ctx.request.stream).lower()}",
-                ),
+            _constant_criterion(
+                f"stream is {_plain(c.stream)}", lambda ctx: ctx.request.stream, c.stream
             )
         )
     if c.last_user is not None:
-        out.append(
-            _text_criterion(
-                "last user message", c.last_user, lambda ctx: ctx.request.last_user_text
-            )
-        )
+        out.append(_text_criterion("last user message", c.last_user, lambda ctx: ctx.last_user))
     if c.system is not None:
         out.append(_text_criterion("system prompt", c.system, lambda ctx: ctx.request.system))
     if c.any_message is not None:
@@ -281,10 +292,8 @@ def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
         out.append(
             Criterion(
                 f"some message {description}",
-                lambda ctx: (
-                    any(predicate(t) for t in ctx.all_texts),
-                    f"none of {len(ctx.all_texts)} did",
-                ),
+                lambda ctx: any(predicate(t) for t in ctx.all_texts),
+                lambda ctx: f"none of {len(ctx.all_texts)} did",
             )
         )
     if c.tools is not None:
@@ -292,21 +301,16 @@ def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
         out.append(
             Criterion(
                 f"tools offered include {', '.join(sorted(required))}",
-                lambda ctx: (
-                    required <= ctx.tool_names,
-                    f"offered {', '.join(sorted(ctx.tool_names)) or 'no tools'}",
-                ),
+                lambda ctx: required <= ctx.tool_names,
+                lambda ctx: f"offered {', '.join(sorted(ctx.tool_names)) or 'no tools'}",
             )
         )
     if c.tool_choice is not None:
-        mode = c.tool_choice
         out.append(
-            Criterion(
-                f"tool_choice is {mode}",
-                lambda ctx: (
-                    ctx.request.tool_choice.mode == mode,
-                    f"found {ctx.request.tool_choice.mode}",
-                ),
+            _constant_criterion(
+                f"tool_choice is {c.tool_choice}",
+                lambda ctx: ctx.request.tool_choice.mode,
+                c.tool_choice,
             )
         )
     if c.tool_result is not None:
@@ -318,31 +322,29 @@ def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
     for key, meta_spec in (c.metadata or {}).items():
         out.append(_text_criterion(f"metadata.{key}", meta_spec, _metadata_reader(key)))
     if c.response_format is not None:
-        kind = c.response_format
         out.append(
-            Criterion(
-                f"response_format is {kind}",
-                lambda ctx: (
-                    ctx.request.response_format.kind == kind,
-                    f"found {ctx.request.response_format.kind}",
-                ),
+            _constant_criterion(
+                f"response_format is {c.response_format}",
+                lambda ctx: ctx.request.response_format.kind,
+                c.response_format,
             )
         )
     for path_spec in c.body or ():
         out.extend(_path_criteria(path_spec))
     for name, counter_spec in (c.counter or {}).items():
         out.append(_number_criterion(f"counter {name}", counter_spec, _counter_reader(name)))
-    if c.all is not None:
-        out.extend(_combined("all of", [compile_condition(s) for s in c.all], need_all=True))
+    for sub in c.all or ():
+        # "all" is just more criteria; flattening keeps every check visible in reports.
+        out.extend(compile_condition(sub))
     if c.any is not None:
-        out.extend(_combined("any of", [compile_condition(s) for s in c.any], need_all=False))
+        out.append(_any_of([compile_condition(s) for s in c.any]))
     if c.not_ is not None:
         inner = compile_condition(c.not_)
-        description = _describe(inner)
         out.append(
             Criterion(
-                f"not ({description})",
-                lambda ctx: (not all(cr.check(ctx).passed for cr in inner), "it held"),
+                f"not ({_describe(inner)})",
+                lambda ctx: not all(cr.holds(ctx) for cr in inner),
+                lambda ctx: "it held",
             )
         )
     return tuple(out)
@@ -352,18 +354,10 @@ def _describe(criteria: tuple[Criterion, ...]) -> str:
     return " and ".join(c.description for c in criteria) or "anything"
 
 
-def _combined(
-    label: str, groups: list[tuple[Criterion, ...]], *, need_all: bool
-) -> list[Criterion]:
-    if need_all:
-        # "all" is just more criteria; flattening keeps every check visible in reports.
-        return [criterion for group in groups for criterion in group]
+def _any_of(groups: list[tuple[Criterion, ...]]) -> Criterion:
     descriptions = [f"({_describe(g)})" for g in groups]
-
-    def test(ctx: MatchContext) -> tuple[bool, str]:
-        for group in groups:
-            if all(c.check(ctx).passed for c in group):
-                return True, ""
-        return False, "none held"
-
-    return [Criterion(f"{label} {' | '.join(descriptions)}", test)]
+    return Criterion(
+        f"any of {' | '.join(descriptions)}",
+        lambda ctx: any(all(c.holds(ctx) for c in group) for group in groups),
+        lambda ctx: "none held",
+    )

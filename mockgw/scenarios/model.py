@@ -122,6 +122,19 @@ class PathMatch(_Strict):
     regex: str | None = None
     exists: bool | None = None
 
+    @model_validator(mode="after")
+    def _has_operator(self) -> PathMatch:
+        # Without one, the condition would silently mean "equals null".
+        given = self.model_fields_set & {"equals", "contains", "regex", "exists"}
+        if not given:
+            raise ValueError("give at least one of 'equals', 'contains', 'regex' or 'exists'")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+        return self
+
 
 class Condition(_Strict):
     """All given criteria must hold; ``all`` / ``any`` / ``not`` combine conditions."""

@@ -22,7 +22,7 @@ from mockgw.reply import (
 )
 from mockgw.scenarios.matching import MatchContext
 from mockgw.scenarios.model import GeneratedJson, GeneratedText, Reply
-from mockgw.scenarios.templates import compile_template, dig
+from mockgw.scenarios.templates import compile_template, dig, map_strings
 
 
 @dataclass(slots=True)
@@ -206,10 +206,7 @@ def _tool_calls(
     calls = []
     for spec in reply.tool_calls or ():
         if spec.arguments is not None:
-            arguments = {
-                key: ctx.render(value, warnings) if isinstance(value, str) else value
-                for key, value in spec.arguments.items()
-            }
+            arguments = map_strings(spec.arguments, lambda text: ctx.render(text, warnings))
         else:
             tool = next((t for t in request.tools if t.name == spec.name), None)
             if tool is None:

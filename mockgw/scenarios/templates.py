@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,4 +117,29 @@ def dig(value: Any, path: tuple[str, ...]) -> Any:
             return None
         if value is None:
             return None
+    return value
+
+
+def string_leaves(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every string inside nested dicts and lists, with its path (templates live there)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from string_leaves(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from string_leaves(item, (*path, index))
+
+
+def map_strings(value: Any, render: Callable[[str], str]) -> Any:
+    """``value`` with every nested string passed through ``render``."""
+    if isinstance(value, str):
+        return render(value)
+    if isinstance(value, Mapping):
+        return {key: map_strings(item, render) for key, item in value.items()}
+    if isinstance(value, list):
+        return [map_strings(item, render) for item in value]
     return value

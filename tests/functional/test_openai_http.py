@@ -128,3 +128,13 @@ async def test_health(http: aiohttp.ClientSession) -> None:
     assert body["status"] == "ok"
     assert body["version"]
     assert body["uptime_seconds"] >= 0
+
+
+@pytest.mark.parametrize("prefix", ["/s/echo", "/session/abc", "/session/abc/s/echo"])
+async def test_models_are_served_under_prefixes(open_server: BackgroundServer, prefix: str) -> None:
+    async with (
+        aiohttp.ClientSession(base_url=open_server.url) as session,
+        session.get(f"{prefix}/v1/models/gpt-4o", headers=AUTH) as response,
+    ):
+        assert response.status == 200
+        assert (await response.json())["id"] == "gpt-4o"

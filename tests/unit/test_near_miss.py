@@ -114,7 +114,7 @@ rules:
     assert _near_miss(engine, "stateful").message == (
         "mockgw: no rule of scenario 'stateful' matched this request.\n"
         "Nearest rule: 'once' (1 of 2 conditions hold):\n"
-        "  ✗ fired fewer than 1 times — fired 1 times\n"
+        "  ✗ times: 1 (fires at most once per session) — already fired once\n"
         "  ✓ last user message contains 'hello'\n"
         "Other rules: 'after-login' (1 failed), 'login' (1 failed)"
     )
@@ -189,3 +189,21 @@ def test_without_a_scenario_the_default_reply_is_generated() -> None:
     plan = engine.plan(REQUEST, {}, {})
     assert plan.completion is not None
     assert plan.scenario is None
+
+
+def test_nested_tool_arguments_are_templated() -> None:
+    from mockgw.core import ChatRequest, Message
+    from mockgw.scenarios.engine import Engine
+    from mockgw.scenarios.loader import load_text
+
+    engine = Engine(
+        load_text(
+            "scenario: s\nrules:\n  - reply:\n      tool_calls:\n        - name: f\n"
+            "          arguments: {outer: {inner: '{{ last_user }}', list: ['{{ model }}', 3]}}\n"
+        )
+    )
+    request = ChatRequest(api="openai", model="gpt-4o", messages=(Message("user", "hi"),))
+    plan = engine.plan(request, {}, {}, scenario="s")
+    assert plan.completion is not None
+    (call,) = plan.completion.choices[0].tool_calls
+    assert call.arguments == {"outer": {"inner": "hi", "list": ["gpt-4o", 3]}}

@@ -518,3 +518,15 @@ def test_valid_keys(path: tuple[str | int, ...], expected: list[str] | None) -> 
         assert keys[0] == "name"
     else:
         assert keys == expected
+
+
+def test_body_condition_needs_an_operator(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(
+        "scenario: s\nrules:\n  - when: {body: [{path: temperature}]}\n    reply: {text: x}\n"
+    )
+    with pytest.raises(ScenarioLoadError) as caught:
+        load_scenarios([file])
+    (problem,) = caught.value.problems
+    assert problem.line == 3
+    assert "give at least one of 'equals', 'contains', 'regex' or 'exists'" in problem.message
