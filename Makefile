@@ -22,7 +22,7 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP) $@
 
 run: $(STAMP)
-	$(BIN)/mockgw serve --host $(HOST) --port $(PORT) --scenarios scenarios --banner
+	$(BIN)/mockgw serve --host $(HOST) --port $(PORT) --scenarios scenarios
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check mockgw tests bench

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from mockgw.cli import main
+from mockgw.cli import build_parser, main
 
 
 @pytest.fixture
@@ -78,3 +80,21 @@ def test_bad_port_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
         main(["serve", "--port", "70000"])
     assert caught.value.code == 2
     assert "not a port number" in capsys.readouterr().err
+
+
+def test_make_run_passes_only_options_mockgw_accepts() -> None:
+    # `make run` is the README's first command; its flags must stay in step with the CLI.
+    root = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(
+        ["make", "-n", "run", "PORT=0", "BIN=.venv/bin"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in dry.stdout.splitlines() if "mockgw serve" in x)
+    argv = shlex.split(line)[1:]
+    args = build_parser().parse_args(argv)
+    assert args.command == "serve"
+    assert args.port == 0
+    assert args.scenarios == Path("scenarios")
