@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 
 from aiohttp import web
 
@@ -13,6 +14,7 @@ from mockgw.cache import PromptCache
 from mockgw.config import ServerConfig
 from mockgw.endpoint import Exchange, RequestHandler, WireStyle
 from mockgw.errors import ApiError, ConfigError
+from mockgw.journal import JOURNAL, Journal
 from mockgw.protocols.anthropic import errors as anthropic_errors
 from mockgw.protocols.anthropic import routes as anthropic_routes
 from mockgw.protocols.openai import errors as openai_errors
@@ -28,16 +30,33 @@ PROMPT_CACHE = web.AppKey("prompt_cache", PromptCache)
 ENGINE = web.AppKey("engine", Engine)
 
 
-def build_engine(config: ServerConfig) -> Engine:
-    """The engine with the configured scenarios; a bad file raises ScenarioLoadError."""
-    loaded = load_scenarios([config.scenarios_dir]) if config.scenarios_dir else {}
-    engine = Engine(loaded, default=config.scenario)
-    if config.scenario is not None and config.scenario not in loaded:
-        near = difflib.get_close_matches(config.scenario, loaded, n=1)
+def _require(option: str, name: str, loaded: Mapping[str, object]) -> None:
+    if name not in loaded:
+        near = difflib.get_close_matches(name, loaded, n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         known = ", ".join(sorted(loaded)) or "none loaded"
-        raise ConfigError(f"--scenario {config.scenario}: no such scenario{hint}; known: {known}")
-    return engine
+        raise ConfigError(f"{option} {name}: no such scenario{hint}; known: {known}")
+
+
+def build_engine(config: ServerConfig) -> Engine:
+    """The engine with the configured scenarios; a bad file raises ScenarioLoadError.
+
+    ``chaos`` names a loaded scenario, or a file whose (single) scenario is loaded
+    alongside the others.
+    """
+    loaded = load_scenarios([config.scenarios_dir]) if config.scenarios_dir else {}
+    chaos = config.chaos
+    if chaos is not None and Path(chaos).is_file():
+        extra = load_scenarios([Path(chaos)])
+        if len(extra) != 1:
+            raise ConfigError(f"--chaos {chaos}: the file must hold exactly one scenario")
+        (chaos,) = extra
+        loaded = {**loaded, **extra}
+    if config.scenario is not None:
+        _require("--scenario", config.scenario, loaded)
+    if chaos is not None:
+        _require("--chaos", chaos, loaded)
+    return Engine(loaded, default=config.scenario, chaos=chaos, seed=config.seed)
 
 
 def _unmatched(request: web.Request) -> tuple[WireStyle, ApiError]:
@@ -82,6 +101,24 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
+async def requests_handler(request: web.Request) -> web.Response:
+    """The journal, newest last: ``?session=&api=&status=&rule=&since=&limit=``."""
+    query = request.query
+    try:
+        numbers = {k: int(query[k]) for k in ("status", "since", "limit") if k in query}
+    except ValueError:
+        return web.json_response(
+            {"error": "status, since and limit must be whole numbers"}, status=400
+        )
+    entries = request.app[JOURNAL].query(
+        session=query.get("session"),
+        api=query.get("api"),
+        rule=query.get("rule"),
+        **numbers,
+    )
+    return web.json_response({"requests": [e.to_json() for e in entries]})
+
+
 def build_app(config: ServerConfig) -> web.Application:
     # aiohttp's own limit is a backstop; the codecs check the size first so that an
     # oversized body gets the provider's 413, not aiohttp's.
@@ -91,6 +128,7 @@ def build_app(config: ServerConfig) -> web.Application:
     app[CONFIG] = config
     app[STARTED] = time.monotonic()
     app[PROMPT_CACHE] = PromptCache()
+    app[JOURNAL] = Journal(max_entries=config.journal_size)
     app[ENGINE] = engine = build_engine(config)
     app.add_routes(with_prefixes(openai_routes.routes(config, engine)))
     app.add_routes(with_prefixes(anthropic_routes.routes(config, engine, app[PROMPT_CACHE])))
@@ -106,6 +144,7 @@ def build_app(config: ServerConfig) -> web.Application:
         )
     )
     app.router.add_get("/__mockgw/health", health)
+    app.router.add_get("/__mockgw/requests", requests_handler)
     if config.watch and config.scenarios_dir is not None:
         app.cleanup_ctx.append(watcher(config.scenarios_dir, engine))
     return app

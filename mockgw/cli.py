@@ -53,6 +53,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="reload scenario files when they change; a bad edit keeps the last good set",
     )
     run.add_argument(
+        "--chaos",
+        default=None,
+        metavar="NAME|FILE",
+        help="a scenario (loaded, or a file) whose rules are tried before every request's own",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of every random choice (probability, delays, jitter); replays a run",
+    )
+    run.add_argument(
+        "--max-wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="the longest a scripted hang or stall holds a connection (default 30)",
+    )
+    run.add_argument(
         "--api-key",
         action="append",
         default=[],
@@ -132,6 +151,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         scenarios_dir=args.scenarios,
         scenario=args.scenario,
         watch=args.watch,
+        chaos=args.chaos,
+        seed=args.seed,
+        max_wait_seconds=args.max_wait,
         api_keys=frozenset(args.api_key),
         strict=args.strict,
         models=models,

@@ -27,3 +27,11 @@ class ServerConfig:
     strict: bool = False
     models: ModelCatalogue = field(default_factory=ModelCatalogue.default)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # The longest a scripted hang or stall holds a connection, so none leaks.
+    max_wait_seconds: float = 30.0
+    # Seeds every random choice (probabilities, delay distributions, jitter).
+    seed: int = 0
+    # A scenario whose rules are tried before every request's own: server-wide chaos.
+    chaos: str | None = None
+    # Journal entries kept per session (oldest dropped first).
+    journal_size: int = 1000

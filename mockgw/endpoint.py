@@ -20,6 +20,10 @@ from aiohttp import web
 
 from mockgw.errors import ApiError
 from mockgw.generate import unique_id
+from mockgw.journal import JOURNAL, Entry, redact_headers
+from mockgw.journal import now as journal_now
+from mockgw.plan import Plan
+from mockgw.selection import chosen_session
 
 log = logging.getLogger("mockgw")
 
@@ -51,6 +55,9 @@ class Exchange:
     warnings: list[str] = field(default_factory=list)
     # Headers decided while handling (a scenario's, the matched rule) for any response.
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # What the journal records: the parsed body and the plan, once known.
+    body: dict[str, Any] | None = None
+    plan: Plan | None = None
 
     def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         elapsed_ms = int((time.perf_counter() - self.started) * 1000)
@@ -91,21 +98,52 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _entry(seq: int, exchange: Exchange, response: web.StreamResponse, error: str | None) -> Entry:
+    request, plan = exchange.request, exchange.plan
+    fault = None
+    if plan is not None:
+        fault = plan.fault or (plan.stream_fault.kind if plan.stream_fault else None)
+    body = exchange.body
+    return Entry(
+        seq=seq,
+        time=journal_now(),
+        session=chosen_session(request),
+        api=exchange.style.name,
+        method=request.method,
+        path=request.path,
+        request_id=exchange.request_id,
+        headers=redact_headers(request.headers),
+        body=body,
+        status=response.status,
+        scenario=plan.scenario if plan else None,
+        rule=plan.rule if plan else None,
+        error=error,
+        fault=fault,
+        stream=bool(body.get("stream")) if body else False,
+        duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
+    )
+
+
 def endpoint(style: WireStyle) -> Callable[[Handler], RequestHandler]:
     """Decorate a handler so it runs inside an :class:`Exchange` of ``style``."""
 
     def wrap(handler: Handler) -> RequestHandler:
         async def run(request: web.Request) -> web.StreamResponse:
             exchange = Exchange(request, style, style.new_request_id(), time.perf_counter())
+            error_message = None
             try:
-                return await handler(exchange)
+                response = await handler(exchange)
             except ApiError as error:
-                return exchange.error(error)
+                error_message = error.message
+                response = exchange.error(error)
             except Exception:
                 log.exception("mockgw bug while answering %s %s", request.method, request.path)
-                return exchange.error(
-                    ApiError(500, "api_error", "mockgw hit an internal error; see its log.")
-                )
+                error_message = "mockgw hit an internal error; see its log."
+                response = exchange.error(ApiError(500, "api_error", error_message))
+            journal = request.app.get(JOURNAL)
+            if journal is not None:
+                journal.record(_entry(journal.next_seq(), exchange, response, error_message))
+            return response
 
         run.__name__ = handler.__name__
         run.__doc__ = handler.__doc__

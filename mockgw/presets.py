@@ -6,8 +6,10 @@ sends on such a day; ``status``, ``message``, ``type`` and headers can be overri
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 from mockgw.core import Api
 from mockgw.errors import ApiError, ErrorKind
@@ -27,7 +29,7 @@ class Preset:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-_RETRY = {"retry-after": "1", "x-should-retry": "true"}
+_RETRY = {"retry-after": "1", "retry-after-ms": "1000", "x-should-retry": "true"}
 
 PRESETS: dict[str, Preset] = {
     "rate_limit": Preset(
@@ -164,6 +166,38 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+def retry_headers(retry_after: float) -> dict[str, str]:
+    """``retry-after`` (whole seconds, as servers send it) and the SDKs' precise ``-ms``."""
+    return {
+        "retry-after": str(max(1, math.ceil(retry_after))),
+        "retry-after-ms": f"{retry_after * 1000:g}",
+    }
+
+
+def exhausted_limit_headers(api: Api, retry_after: float) -> dict[str, str]:
+    """The provider's rate-limit headers as they look when the limit is used up."""
+    if api == "openai":
+        reset = f"{retry_after:g}s"
+        return {
+            "x-ratelimit-limit-requests": "60",
+            "x-ratelimit-remaining-requests": "0",
+            "x-ratelimit-reset-requests": reset,
+            "x-ratelimit-limit-tokens": "30000",
+            "x-ratelimit-remaining-tokens": "0",
+            "x-ratelimit-reset-tokens": reset,
+        }
+    moment = datetime.now(timezone.utc) + timedelta(seconds=retry_after)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "anthropic-ratelimit-requests-limit": "50",
+        "anthropic-ratelimit-requests-remaining": "0",
+        "anthropic-ratelimit-requests-reset": stamp,
+        "anthropic-ratelimit-tokens-limit": "40000",
+        "anthropic-ratelimit-tokens-remaining": "0",
+        "anthropic-ratelimit-tokens-reset": stamp,
+    }
+
+
 def preset_error(
     name: str,
     api: Api,
@@ -173,9 +207,19 @@ def preset_error(
     message: str | None = None,
     type_: str | None = None,
     headers: Mapping[str, str] | None = None,
+    retry_after: float | None = None,
+    should_retry: bool | None = None,
 ) -> ApiError:
     """The error ``name`` as ``api`` sends it, with any overrides applied."""
     preset = PRESETS[name]
+    extra: dict[str, str] = dict(preset.headers)
+    if name == "rate_limit":
+        extra.update(exhausted_limit_headers(api, retry_after or 1.0))
+    if retry_after is not None:
+        extra.update(retry_headers(retry_after))
+    if should_retry is not None:
+        extra["x-should-retry"] = "true" if should_retry else "false"
+    extra.update(headers or {})
     if api == "openai":
         default_status, default_message = preset.status, preset.openai_message
         wire_type, code, param = preset.openai_type, preset.openai_code, preset.openai_param
@@ -189,7 +233,7 @@ def preset_error(
         message if message is not None else default_message.replace("{model}", model),
         param=param,
         code=code,
-        headers={**preset.headers, **(headers or {})},
+        headers=extra,
         wire_type=type_ or wire_type,
     )
 
@@ -202,6 +246,8 @@ def status_error(
     message: str | None = None,
     type_: str | None = None,
     headers: Mapping[str, str] | None = None,
+    retry_after: float | None = None,
+    should_retry: bool | None = None,
 ) -> ApiError:
     """An error for a bare status: the catalogue entry with that status, if any."""
     by_status = {
@@ -221,13 +267,26 @@ def status_error(
     name = by_status.get(status)
     if name is not None:
         return preset_error(
-            name, api, model=model, status=status, message=message, type_=type_, headers=headers
+            name,
+            api,
+            model=model,
+            status=status,
+            message=message,
+            type_=type_,
+            headers=headers,
+            retry_after=retry_after,
+            should_retry=should_retry,
         )
     kind: ErrorKind = "invalid_request_error" if status < 500 else "api_error"
+    extra = dict(headers or {})
+    if retry_after is not None:
+        extra.update(retry_headers(retry_after))
+    if should_retry is not None:
+        extra["x-should-retry"] = "true" if should_retry else "false"
     return ApiError(
         status,
         kind,
         message or f"Scripted error with status {status}.",
-        headers=headers,
+        headers=extra,
         wire_type=type_,
     )

@@ -1,29 +1,39 @@
-"""Rule selection: scenarios, sessions, ``times``, sequences and state machines.
+"""Rule selection: scenarios, sessions, ``times``, sequences, states, chaos and limits.
 
 The engine owns all mutable scenario state, keyed by session, so that tests sharing
-one server never see each other's counters or states. It runs on the server's event
-loop; the lock only guards admin access from other threads.
+one server never see each other's counters or states. Every random choice (a rule's
+``probability``, a delay distribution, jitter) comes from the session's generator,
+seeded from the server seed and the session id: the same requests replay the same
+outcomes, whatever other sessions do. It runs on the server's event loop; the lock
+only guards admin access from other threads.
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from multidict import CIMultiDictProxy
 
+from mockgw.auth import bearer_token
 from mockgw.core import ChatRequest
 from mockgw.errors import ApiError
+from mockgw.limits import RateLimiter
 from mockgw.plan import Plan
+from mockgw.presets import preset_error
 from mockgw.reply import generated_completion
 from mockgw.scenarios.loader import INITIAL_STATE, LoadedScenario
 from mockgw.scenarios.matching import Check, Criterion, MatchContext, compile_condition
-from mockgw.scenarios.model import Reply, Rule
+from mockgw.scenarios.model import Limits, Reply, Rule
 from mockgw.scenarios.nearmiss import near_miss_message
 from mockgw.scenarios.replies import RenderContext, build_plan
+from mockgw.tokens import request_tokens
 
 DEFAULT_SESSION = "default"
 # Sessions beyond this are forgotten oldest-first, so a long CI run cannot grow without bound.
@@ -45,13 +55,20 @@ class CompiledScenario:
     source: str
     unmatched: str
     rules: tuple[CompiledRule, ...]  # in the order they are tried
+    limits: Limits | None = None
 
 
 @dataclass(slots=True)
 class SessionState:
+    rng: random.Random
     states: dict[str, str] = field(default_factory=dict)
     hits: dict[tuple[str, str], int] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+
+
+def session_seed(seed: int, session: str) -> int:
+    digest = hashlib.blake2b(f"{seed}:{session}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +101,35 @@ def compile_scenario(loaded: LoadedScenario) -> CompiledScenario:
     # Higher priority first; Python's sort is stable, so ties keep file order.
     rules.sort(key=lambda r: -r.rule.priority)
     return CompiledScenario(
-        scenario.scenario, f"{loaded.file}:{loaded.line}", scenario.unmatched, tuple(rules)
+        scenario.scenario,
+        f"{loaded.file}:{loaded.line}",
+        scenario.unmatched,
+        tuple(rules),
+        scenario.limits,
     )
 
 
 class Engine:
+    """Chooses the plan for every request; see the module docstring."""
+
     def __init__(
-        self, scenarios: Mapping[str, LoadedScenario] | None = None, *, default: str | None = None
+        self,
+        scenarios: Mapping[str, LoadedScenario] | None = None,
+        *,
+        default: str | None = None,
+        chaos: str | None = None,
+        seed: int = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._scenarios: dict[str, CompiledScenario] = {}
         self._sessions: OrderedDict[str, SessionState] = OrderedDict()
+        self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.RLock()
+        self._clock = clock
         self.default = default
+        # A scenario whose rules are tried before every request's own (``--chaos``).
+        self.chaos = chaos
+        self.seed = seed
         self.replace(scenarios or {})
 
     # --- scenario set -------------------------------------------------------------
@@ -105,6 +139,12 @@ class Engine:
         compiled = {name: compile_scenario(s) for name, s in scenarios.items()}
         with self._lock:
             self._scenarios = compiled
+            # Buckets survive a reload unless the scenario's limits changed.
+            self._limiters = {
+                name: limiter
+                for name, limiter in self._limiters.items()
+                if name in compiled and compiled[name].limits == limiter.limits
+            }
 
     def add(self, loaded: LoadedScenario) -> None:
         with self._lock:
@@ -126,7 +166,8 @@ class Engine:
         with self._lock:
             state = self._sessions.get(session_id)
             if state is None:
-                state = self._sessions[session_id] = SessionState()
+                rng = random.Random(session_seed(self.seed, session_id))
+                state = self._sessions[session_id] = SessionState(rng)
                 if len(self._sessions) > MAX_SESSIONS:
                     self._sessions.popitem(last=False)
             else:
@@ -172,17 +213,28 @@ class Engine:
         session: str = DEFAULT_SESSION,
     ) -> Plan:
         chosen = self.resolve(scenario)
-        if chosen is None:
+        chaos = self._scenarios.get(self.chaos) if self.chaos else None
+        if chosen is None and chaos is None:
             return Plan(completion=generated_completion(request))
         with self._lock:
             state = self.session(session)
             ctx = MatchContext(request, body, headers, state.counters)
+            if chaos is not None:
+                current = state.states.get(chaos.name, INITIAL_STATE)
+                for rule in chaos.rules:
+                    if self._fits(rule, chaos, state, current, ctx):
+                        return self._fire(rule, chaos, state, current, ctx)
+            if chosen is None:
+                return Plan(completion=generated_completion(request))
+            limit_headers = self._admit(chosen, request, headers, session)
             current = state.states.get(chosen.name, INITIAL_STATE)
             for rule in chosen.rules:
                 if self._fits(rule, chosen, state, current, ctx):
-                    return self._fire(rule, chosen, state, current, ctx)
+                    plan = self._fire(rule, chosen, state, current, ctx)
+                    return _with_headers(plan, limit_headers)
             if chosen.unmatched == "generate":
-                return Plan(completion=generated_completion(request), scenario=chosen.name)
+                plan = Plan(completion=generated_completion(request), scenario=chosen.name)
+                return _with_headers(plan, limit_headers)
             results = [self.evaluate(r, chosen, state, current, ctx) for r in chosen.rules]
         raise ApiError(
             404,
@@ -191,8 +243,37 @@ class Engine:
             code="mockgw_no_match",
         )
 
-    @staticmethod
+    def _admit(
+        self,
+        scenario: CompiledScenario,
+        request: ChatRequest,
+        headers: Mapping[str, str] | CIMultiDictProxy[str],
+        session: str,
+    ) -> dict[str, str]:
+        """Charge the scenario's rate limit; raise the provider's 429 when it is spent."""
+        limits = scenario.limits
+        if limits is None:
+            return {}
+        limiter = self._limiters.get(scenario.name)
+        if limiter is None:
+            limiter = self._limiters[scenario.name] = RateLimiter(limits, clock=self._clock)
+        api_key = headers.get("x-api-key") or bearer_token(headers)  # type: ignore[arg-type]
+        key = RateLimiter.bucket_key(limits, api_key, session)
+        # As OpenAI counts: the prompt plus the most the reply may use.
+        cost = request_tokens(request) + (request.max_tokens or 0)
+        admission = limiter.admit(key, cost, request.api)
+        if admission.granted:
+            return admission.headers
+        raise preset_error(
+            "rate_limit",
+            request.api,
+            model=request.model,
+            headers=admission.headers,
+            retry_after=admission.retry_after if admission.retry_after < 1e9 else 60.0,
+        )
+
     def _fits(
+        self,
         rule: CompiledRule,
         scenario: CompiledScenario,
         state: SessionState,
@@ -205,10 +286,12 @@ class Engine:
         if spec.in_state is not None and spec.in_state != current:
             return False
         # A plain loop, not all(genexpr): this is the matcher's inner loop.
-        for criterion in rule.criteria:  # noqa: SIM110
+        for criterion in rule.criteria:
             if not criterion.holds(ctx):
                 return False
-        return True
+        # Drawn last, and only for a rule that otherwise matches, so that adding a
+        # probability to one rule never shifts the draws of requests it cannot match.
+        return spec.probability is None or state.rng.random() < spec.probability
 
     @staticmethod
     def evaluate(
@@ -258,5 +341,11 @@ class Engine:
         if spec.sequence == "cycle":
             position %= len(rule.replies)
         reply = rule.replies[min(position, len(rule.replies) - 1)]
-        render = RenderContext(ctx, count=count, state=current)
+        render = RenderContext(ctx, count=count, state=current, rng=state.rng)
         return build_plan(reply, render, scenario=scenario.name, rule=rule.label)
+
+
+def _with_headers(plan: Plan, headers: dict[str, str]) -> Plan:
+    if not headers:
+        return plan
+    return replace(plan, headers={**headers, **plan.headers})

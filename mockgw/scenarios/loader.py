@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from mockgw.errors import MockgwError
+from mockgw.presets import PRESETS
 from mockgw.scenarios.model import Reply, Scenario
 from mockgw.scenarios.templates import TemplateError, compile_template, string_leaves
 
@@ -252,15 +253,18 @@ def _semantic_problems(
             [rule.reply] if rule.reply else rule.replies or [],
             strict=False,
         ):
-            from mockgw.presets import PRESETS
-
-            if isinstance(reply.error, str) and reply.error not in PRESETS:
-                near = difflib.get_close_matches(reply.error, list(PRESETS), n=1)
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
-                at(
-                    ("rules", i, *reply_path, "error"),
-                    f"unknown error '{reply.error}'{hint}; valid: {', '.join(PRESETS)}",
-                )
+            fail = reply.stream.fail if reply.stream else None
+            for error_path, error in (
+                (("error",), reply.error),
+                (("stream", "fail", "error"), fail.error if fail else None),
+            ):
+                if isinstance(error, str) and error not in PRESETS:
+                    near = difflib.get_close_matches(error, list(PRESETS), n=1)
+                    hint = f" (did you mean '{near[0]}'?)" if near else ""
+                    at(
+                        ("rules", i, *reply_path, *error_path),
+                        f"unknown error '{error}'{hint}; valid: {', '.join(PRESETS)}",
+                    )
             for field_path, text in _template_fields(reply):
                 try:
                     compile_template(text)

@@ -201,9 +201,79 @@ class UsageOverride(_Strict):
     cache_creation_tokens: int | None = Field(default=None, ge=0)
 
 
+class LogNormal(_Strict):
+    median: Duration
+    sigma: float = Field(default=0.5, gt=0, le=5)
+    max: Duration = Field(description="cap: a lognormal tail is unbounded, a test must not be")
+
+
+class Distribution(_Strict):
+    """A random duration, drawn from the session's seeded generator (replayable)."""
+
+    uniform: list[Duration] | None = Field(
+        default=None, min_length=2, max_length=2, description="[min, max], e.g. ['100ms', '300ms']"
+    )
+    lognormal: LogNormal | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Distribution:
+        if (self.uniform is None) == (self.lognormal is None):
+            raise ValueError("give exactly one of 'uniform' or 'lognormal'")
+        if self.uniform is not None and self.uniform[0] > self.uniform[1]:
+            raise ValueError("uniform: the first bound must not exceed the second")
+        return self
+
+
+# A fixed duration or a distribution to draw one from.
+Delay = Duration | Distribution
+
+StreamFailureKind = Literal["disconnect", "truncate", "no_terminator", "stall", "error"]
+
+
+class StreamFailure(_Strict):
+    """How and when a stream breaks; ``after_events: 0`` breaks before any content."""
+
+    after_events: int | None = Field(default=None, ge=0, description="events sent first")
+    after: Duration | None = Field(default=None, description="time after the first event")
+    with_: StreamFailureKind = Field(
+        default="error",
+        alias="with",
+        description="disconnect, truncate (half an event), no_terminator, stall, or error "
+        "(a provider error event)",
+    )
+    error: str | ErrorSpec | None = Field(
+        default=None, description="for 'with: error': a catalogue name (default overloaded)"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _when(self) -> StreamFailure:
+        if self.after_events is None and self.after is None:
+            raise ValueError("say when the stream fails: 'after_events', 'after', or both")
+        if self.error is not None and self.with_ != "error":
+            raise ValueError(f"'error' goes with 'with: error', not 'with: {self.with_}'")
+        return self
+
+
 class StreamTiming(_Strict):
-    ttft: Duration = Field(default=0.0, description="delay before the first event, e.g. '150ms'")
+    ttft: Delay = Field(default=0.0, description="delay before the first event, e.g. '150ms'")
     every: Duration = Field(default=0.0, description="delay between events, e.g. '20ms'")
+    tokens_per_second: float | None = Field(
+        default=None, gt=0, description="pace by rate instead of 'every'"
+    )
+    jitter: float = Field(default=0.0, ge=0, le=1, description="gaps vary by this fraction")
+    fail: StreamFailure | None = None
+
+    @model_validator(mode="after")
+    def _pace(self) -> StreamTiming:
+        if self.tokens_per_second is not None and "every" in self.model_fields_set:
+            raise ValueError("give either 'every' or 'tokens_per_second', not both")
+        return self
+
+    @property
+    def gap(self) -> float:
+        return 1 / self.tokens_per_second if self.tokens_per_second else self.every
 
 
 class ErrorSpec(_Strict):
@@ -213,6 +283,9 @@ class ErrorSpec(_Strict):
     )
     message: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
+
+
+ConnectionFaultKind = Literal["reset", "close", "garbage", "close_after_headers", "hang"]
 
 
 class Reply(_Strict):
@@ -229,10 +302,19 @@ class Reply(_Strict):
     finish_reason: str | None = None
     usage: UsageOverride | None = None
     headers: dict[str, str] = Field(default_factory=dict)
-    delay: Duration = Field(default=0.0, description="delay before answering, e.g. '200ms'")
+    delay: Delay = Field(default=0.0, description="delay before answering, e.g. '200ms'")
     stream: StreamTiming | None = None
     error: str | ErrorSpec | None = Field(
         default=None, description="a catalogue name (rate_limit, overloaded, ...) or {status, ...}"
+    )
+    retry_after: Duration | None = Field(
+        default=None, description="with an error: sets retry-after and retry-after-ms"
+    )
+    should_retry: bool | None = Field(
+        default=None, description="with an error: sets x-should-retry, which SDKs obey"
+    )
+    fault: ConnectionFaultKind | None = Field(
+        default=None, description="break the connection instead of answering"
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
@@ -267,6 +349,10 @@ class Reply(_Strict):
             raise ValueError(f"an error reply cannot also have {names}")
         if self.text is not None and self.json_ is not None:
             raise ValueError("give either 'text' or 'json', not both")
+        if self.fault is not None and (content or self.error is not None):
+            raise ValueError("a fault breaks the connection: it cannot also reply")
+        if self.error is None and (self.retry_after is not None or self.should_retry is not None):
+            raise ValueError("'retry_after' and 'should_retry' go with an 'error'")
         return self
 
 
@@ -279,6 +365,12 @@ class Rule(_Strict):
     in_state: str | None = None
     next_state: str | None = None
     increment: list[str] = Field(default_factory=list, description="session counters to bump")
+    probability: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="chance the rule applies, drawn from the seeded session generator",
+    )
     reply: Reply | None = None
     replies: list[Reply] | None = Field(default=None, min_length=1)
     sequence: Literal["stay", "cycle"] = Field(
@@ -292,6 +384,22 @@ class Rule(_Strict):
         return self
 
 
+class Limits(_Strict):
+    rpm: int | None = Field(default=None, ge=1, description="requests per minute")
+    tpm: int | None = Field(
+        default=None, ge=1, description="tokens per minute (prompt + max_tokens, as OpenAI counts)"
+    )
+    per: Literal["key", "session"] = Field(
+        default="key", description="one bucket per API key (as the real APIs) or per session"
+    )
+
+    @model_validator(mode="after")
+    def _some(self) -> Limits:
+        if self.rpm is None and self.tpm is None:
+            raise ValueError("give 'rpm', 'tpm' or both")
+        return self
+
+
 class Scenario(_Strict):
     scenario: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
     description: str = ""
@@ -299,6 +407,9 @@ class Scenario(_Strict):
         default="error",
         description="what a request no rule matches gets: a near-miss error, or the "
         "default generated reply",
+    )
+    limits: Limits | None = Field(
+        default=None, description="real rate limiting (token buckets) for this scenario"
     )
     rules: list[Rule] = Field(default_factory=list)
 

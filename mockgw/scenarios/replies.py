@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockgw.core import ChatRequest, Choice, ToolCall
+from mockgw.errors import ApiError
 from mockgw.generate import instance_from_schema, request_seed
-from mockgw.plan import Plan, Timing
+from mockgw.plan import Plan, StreamFault, Timing
 from mockgw.presets import preset_error, status_error
 from mockgw.reply import (
     body_text,
@@ -21,7 +23,7 @@ from mockgw.reply import (
     tool_call_id,
 )
 from mockgw.scenarios.matching import MatchContext
-from mockgw.scenarios.model import GeneratedJson, GeneratedText, Reply
+from mockgw.scenarios.model import Distribution, ErrorSpec, GeneratedJson, GeneratedText, Reply
 from mockgw.scenarios.templates import compile_template, dig, map_strings
 
 
@@ -32,6 +34,8 @@ class RenderContext:
     match: MatchContext
     count: int
     state: str
+    # The session's seeded generator: delays and jitter drawn here replay exactly.
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def lookup(self, path: tuple[str, ...]) -> Any:
         request = self.match.request
@@ -95,6 +99,52 @@ def header_value(name: str, value: str, warnings: list[str]) -> str:
     return _CONTROL.sub(" ", value)
 
 
+def draw(delay: float | Distribution, rng: random.Random) -> float:
+    """A duration: fixed, or drawn from the session's generator."""
+    if isinstance(delay, (int, float)):
+        return float(delay)
+    if delay.uniform is not None:
+        low, high = delay.uniform
+        return rng.uniform(low, high)
+    assert delay.lognormal is not None  # the model requires one of the two
+    shape = delay.lognormal
+    value = rng.lognormvariate(math.log(max(shape.median, 1e-6)), shape.sigma)
+    return min(value, shape.max)
+
+
+def scripted_error(
+    spec: str | ErrorSpec,
+    ctx: RenderContext,
+    warnings: list[str],
+    *,
+    headers: dict[str, str] | None = None,
+    retry_after: float | None = None,
+    should_retry: bool | None = None,
+) -> ApiError:
+    """A catalogue name or an ``{status, ...}`` mapping -> the provider's error."""
+    request = ctx.match.request
+    if isinstance(spec, str):
+        return preset_error(
+            spec,
+            request.api,
+            model=request.model,
+            headers=headers,
+            retry_after=retry_after,
+            should_retry=should_retry,
+        )
+    message = ctx.render(spec.message, warnings) if spec.message else None
+    return status_error(
+        spec.status,
+        request.api,
+        model=request.model,
+        message=message,
+        type_=spec.type,
+        headers={**spec.headers, **(headers or {})},
+        retry_after=retry_after,
+        should_retry=should_retry,
+    )
+
+
 def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) -> Plan:
     request = ctx.match.request
     warnings: list[str] = []
@@ -102,27 +152,39 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
         name: header_value(name, ctx.render(value, warnings), warnings)
         for name, value in reply.headers.items()
     }
+    stream = reply.stream
     timing = Timing(
-        delay=reply.delay,
-        ttft=reply.stream.ttft if reply.stream else 0.0,
-        every=reply.stream.every if reply.stream else 0.0,
+        delay=draw(reply.delay, ctx.rng),
+        ttft=draw(stream.ttft, ctx.rng) if stream else 0.0,
+        every=stream.gap if stream else 0.0,
+        jitter=stream.jitter if stream else 0.0,
+        seed=ctx.rng.getrandbits(32) if stream and stream.jitter else 0,
     )
     common: dict[str, Any] = {"scenario": scenario, "rule": rule, "timing": timing}
+    if reply.fault is not None:
+        return Plan(fault=reply.fault, headers=headers, warnings=tuple(warnings), **common)
     if reply.error is not None:
-        if isinstance(reply.error, str):
-            error = preset_error(reply.error, request.api, model=request.model, headers=headers)
-        else:
-            spec = reply.error
-            message = ctx.render(spec.message, warnings) if spec.message else None
-            error = status_error(
-                spec.status,
-                request.api,
-                model=request.model,
-                message=message,
-                type_=spec.type,
-                headers={**spec.headers, **headers},
-            )
+        error = scripted_error(
+            reply.error,
+            ctx,
+            warnings,
+            headers=headers,
+            retry_after=reply.retry_after,
+            should_retry=reply.should_retry,
+        )
         return Plan(error=error, warnings=tuple(warnings), **common)
+    fail = stream.fail if stream else None
+    if fail is not None:
+        common["stream_fault"] = StreamFault(
+            kind=fail.with_,
+            after_events=fail.after_events,
+            after_seconds=fail.after,
+            error=(
+                scripted_error(fail.error or "overloaded", ctx, warnings)
+                if fail.with_ == "error"
+                else None
+            ),
+        )
 
     seed = request_seed(request)
     # A reply that scripts only headers, usage, timing or finish_reason keeps the
@@ -157,8 +219,6 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
         )
     completion = completion_of(request, tuple(choices))
     if reply.usage is not None:
-        from dataclasses import replace
-
         override = {k: v for k, v in reply.usage.model_dump().items() if v is not None}
         completion = replace(completion, usage=replace(completion.usage, **override))
     return Plan(

@@ -93,7 +93,7 @@ CASES = [
         2,
         1,
         "rule: unknown key 'rule' (did you mean 'rules'?); "
-        "valid keys: scenario, description, unmatched, rules",
+        "valid keys: scenario, description, unmatched, limits, rules",
     ),
     Case(
         "duplicate-key",
@@ -495,14 +495,14 @@ def test_empty_text_loads_nothing() -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ((), ["scenario", "description", "unmatched", "rules"]),
+        ((), ["scenario", "description", "unmatched", "limits", "rules"]),
         (("rules", 0), None),
         (("rules", 0, "when"), CONDITION_KEYS.split(", ")),
         (("rules", 0, "when", "not", "any", 2), CONDITION_KEYS.split(", ")),
         (("rules", 0, "when", "last_user"), TEXT_MATCH_KEYS.split(", ")),
         (("rules", 0, "when", "headers", "x-team"), TEXT_MATCH_KEYS.split(", ")),
         (("rules", 0, "when", "turn"), ["equals", "min", "max"]),
-        (("rules", 0, "replies", 1, "stream"), ["ttft", "every"]),
+        (("rules", 0, "replies", 1, "stream"), ["ttft", "every", "tokens_per_second", "jitter", "fail"]),
         (("rules", 0, "reply", "error"), ["status", "type", "message", "headers"]),
         (("rules", 0, "reply", "text"), ["generate"]),
         (("rules", 0, "reply", "text", "generate"), ["sentences"]),

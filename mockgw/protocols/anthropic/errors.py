@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mockgw.body import BodyProblem
 from mockgw.errors import ApiError
+from mockgw.sse import named_event
 
 # The kinds in mockgw.errors are Anthropic's own error types, except the edge's 413.
 _TYPE_OVERRIDES = {"request_too_large": "request_too_large"}
@@ -20,6 +22,11 @@ def error_body(error: ApiError, request_id: str) -> dict[str, Any]:
         },
         "request_id": request_id,
     }
+
+
+def error_event(error: ApiError, request_id: str) -> bytes:
+    """``event: error`` after a 200: the SDKs raise it as an API error."""
+    return named_event("error", json.dumps(error_body(error, request_id), separators=(",", ":")))
 
 
 def missing_key() -> ApiError:

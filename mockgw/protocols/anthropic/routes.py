@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockgw.answer import plan_answer
+from mockgw.answer import deliver, plan_answer, present
 from mockgw.auth import bearer_token, key_accepted
 from mockgw.body import BodyProblem, read_json_object
 from mockgw.cache import PromptCache, cache_prefix
@@ -30,7 +30,6 @@ from mockgw.protocols.anthropic.validate import (
     validate_messages_request,
 )
 from mockgw.scenarios.engine import Engine
-from mockgw.sse import send_events
 from mockgw.tokens import request_tokens
 
 _LIMITS = {
@@ -80,9 +79,11 @@ def _check_headers(exchange: Exchange, config: ServerConfig) -> None:
 
 async def _body(exchange: Exchange, config: ServerConfig) -> dict[str, Any]:
     try:
-        return await read_json_object(exchange.request, limit=config.max_body_bytes)
+        body = await read_json_object(exchange.request, limit=config.max_body_bytes)
     except BodyProblem as problem:
         raise errors.body_error(problem) from None
+    exchange.body = body
+    return body
 
 
 def _warn(exchange: Exchange, unknown: list[str]) -> None:
@@ -99,17 +100,21 @@ def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
-        plan, completion = await plan_answer(exchange, engine, chat, body)
+        plan = await plan_answer(exchange, engine, chat, body)
         prefix = cache_prefix(body)
-        if not plan.usage_scripted:
+        completion = plan.completion
+        if completion is not None and not plan.usage_scripted:
             completion = replace(completion, usage=cache.account(prefix, completion.usage))
         meta = MessageMeta(new_message_id(), chat.model, prefix.ttl if prefix else "5m")
-        if chat.stream:
-            events = stream_events(completion, meta)
-            return await send_events(
-                exchange.request, events, headers=exchange.headers(), timing=plan.timing
-            )
-        return exchange.json(message_body(completion, meta))
+        return await deliver(
+            exchange,
+            plan,
+            stream=chat.stream,
+            body=lambda: message_body(present(completion), meta),
+            events=lambda: stream_events(present(completion), meta),
+            error_event=lambda error: errors.error_event(error, exchange.request_id),
+            max_wait=config.max_wait_seconds,
+        )
 
     @endpoint(STYLE)
     async def count_tokens(exchange: Exchange) -> web.StreamResponse:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mockgw.body import BodyProblem
 from mockgw.errors import ApiError, ErrorKind
+from mockgw.sse import data_event
 
 # OpenAI has fewer error types than Anthropic: most client errors share one.
 _TYPES: dict[ErrorKind, str] = {
@@ -46,6 +48,12 @@ def error_body(error: ApiError) -> dict[str, Any]:
             "code": error.code,
         }
     }
+
+
+def error_event(error: ApiError) -> bytes:
+    """A mid-stream failure as OpenAI sends it: any chunk with an ``error`` key aborts
+    the SDK's stream with ``APIError``; there is no ``[DONE]`` after it."""
+    return data_event(json.dumps(error_body(error), separators=(",", ":")))
 
 
 def missing_key() -> ApiError:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockgw.answer import plan_answer
+from mockgw.answer import deliver, plan_answer, present
 from mockgw.auth import bearer_token, key_accepted, redact
 from mockgw.body import BodyProblem, read_json_object
 from mockgw.config import ServerConfig
@@ -22,7 +22,6 @@ from mockgw.protocols.openai.encode import (
 )
 from mockgw.protocols.openai.validate import validate_chat_request
 from mockgw.scenarios.engine import Engine
-from mockgw.sse import send_events
 
 # Plausible, constant rate-limit headers: clients that log or parse them find the
 # names and formats the real API uses (real limiting arrives with failure scripting).
@@ -73,19 +72,26 @@ def routes(config: ServerConfig, engine: Engine) -> list[web.RouteDef]:
             body = await read_json_object(exchange.request, limit=config.max_body_bytes)
         except BodyProblem as problem:
             raise errors.body_error(problem) from None
+        exchange.body = body
         _, unknown = validate_chat_request(body, strict=config.strict)
         exchange.warnings.extend(_unknown_field_warnings(unknown))
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
-        plan, completion = await plan_answer(exchange, engine, chat, body)
+        plan = await plan_answer(exchange, engine, chat, body)
         meta = ResponseMeta.new(chat.model, int(time.time()))
-        if chat.stream:
-            events = stream_events(completion, meta, include_usage=chat.include_usage)
-            return await send_events(
-                exchange.request, events, headers=exchange.headers(), timing=plan.timing
-            )
-        return exchange.json(completion_body(completion, meta))
+        completion = plan.completion
+        return await deliver(
+            exchange,
+            plan,
+            stream=chat.stream,
+            body=lambda: completion_body(present(completion), meta),
+            events=lambda: stream_events(
+                present(completion), meta, include_usage=chat.include_usage
+            ),
+            error_event=errors.error_event,
+            max_wait=config.max_wait_seconds,
+        )
 
     return [web.post("/v1/chat/completions", chat_completions)]
 

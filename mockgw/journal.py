@@ -1,0 +1,123 @@
+"""The request journal: what clients sent and what they got, bounded and redacted.
+
+Entries are kept per session in ring buffers (``max_entries`` each, oldest dropped),
+and only the most recently active sessions are kept, so a long CI run never grows
+without limit. Credentials never enter it: auth headers are replaced before storage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aiohttp import web
+
+DEFAULT_MAX_ENTRIES = 1000
+MAX_SESSIONS = 1000
+REDACTED = "[redacted]"
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie", "x-admin-token"}
+)
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: REDACTED if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    seq: int
+    time: float  # unix seconds
+    session: str
+    api: str
+    method: str
+    path: str
+    request_id: str
+    headers: dict[str, str]
+    body: Any
+    status: int
+    scenario: str | None
+    rule: str | None
+    error: str | None  # the error message sent (validation, scripted, near miss)
+    fault: str | None  # a connection or stream fault applied
+    stream: bool
+    duration_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Journal:
+    def __init__(self, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._sessions: OrderedDict[str, deque[Entry]] = OrderedDict()
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    def record(self, entry: Entry) -> None:
+        with self._lock:
+            entries = self._sessions.get(entry.session)
+            if entries is None:
+                entries = self._sessions[entry.session] = deque(maxlen=self.max_entries)
+                if len(self._sessions) > MAX_SESSIONS:
+                    self._sessions.popitem(last=False)
+            else:
+                self._sessions.move_to_end(entry.session)
+            entries.append(entry)
+
+    def _all(self, session: str | None) -> Iterator[Entry]:
+        with self._lock:
+            if session is not None:
+                return iter(list(self._sessions.get(session, ())))
+            merged = [e for entries in self._sessions.values() for e in entries]
+        return iter(sorted(merged, key=lambda e: e.seq))
+
+    def query(
+        self,
+        *,
+        session: str | None = None,
+        api: str | None = None,
+        status: int | None = None,
+        rule: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        """Entries in the order they were recorded, filtered; ``since`` is a ``seq``."""
+        found = [
+            e
+            for e in self._all(session)
+            if (api is None or e.api == api)
+            and (status is None or e.status == status)
+            and (rule is None or e.rule == rule)
+            and (since is None or e.seq > since)
+        ]
+        return found[-limit:] if limit else found
+
+    def clear(self, session: str | None = None) -> None:
+        with self._lock:
+            if session is None:
+                self._sessions.clear()
+            else:
+                self._sessions.pop(session, None)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(entries) for entries in self._sessions.values())
+
+
+JOURNAL = web.AppKey("journal", Journal)
+
+
+def now() -> float:
+    return time.time()

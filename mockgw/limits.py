@@ -1,0 +1,123 @@
+"""Real rate limiting: token buckets per API key or session, with honest headers.
+
+Each scenario with ``limits`` gets buckets that refill continuously (``rpm / 60``
+requests per second). A request that finds its bucket empty is refused with 429 and a
+``retry-after`` equal to the real wait; every response carries remaining/reset
+headers that count down, in the provider's own names and formats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from mockgw.core import Api
+from mockgw.scenarios.model import Limits
+
+MAX_BUCKETS = 10_000
+
+
+@dataclass(slots=True)
+class TokenBucket:
+    capacity: float
+    per_second: float
+    level: float
+    updated: float
+
+    def refill(self, now: float) -> None:
+        self.level = min(self.capacity, self.level + (now - self.updated) * self.per_second)
+        self.updated = now
+
+    def wait_for(self, cost: float) -> float:
+        """Seconds until ``cost`` is available (0 when it is now)."""
+        if cost > self.capacity:
+            return math.inf
+        return max(0.0, (cost - self.level) / self.per_second)
+
+    def until_full(self) -> float:
+        return (self.capacity - self.level) / self.per_second
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    granted: bool
+    retry_after: float
+    headers: dict[str, str]
+
+
+def _duration(seconds: float) -> str:
+    """OpenAI's reset format: ``12ms``, ``6s``, ``1m0s``."""
+    if seconds < 1:
+        return f"{max(0, round(seconds * 1000))}ms"
+    whole = int(seconds)
+    minutes, secs = divmod(whole, 60)
+    fraction = seconds - whole
+    tail = f"{secs + fraction:.3g}s" if fraction and not minutes else f"{secs}s"
+    return f"{minutes}m{tail}" if minutes else tail
+
+
+class RateLimiter:
+    def __init__(self, limits: Limits, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._buckets: OrderedDict[str, dict[str, TokenBucket]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def bucket_key(limits: Limits, api_key: str | None, session: str) -> str:
+        if limits.per == "session":
+            return f"session:{session}"
+        # Never keep the key itself: a digest separates keys just as well.
+        digest = hashlib.sha256((api_key or "").encode()).hexdigest()[:16]
+        return f"key:{digest}"
+
+    def _buckets_for(self, key: str, now: float) -> dict[str, TokenBucket]:
+        buckets = self._buckets.get(key)
+        if buckets is None:
+            buckets = {}
+            for name, per_minute in (("requests", self.limits.rpm), ("tokens", self.limits.tpm)):
+                if per_minute is not None:
+                    buckets[name] = TokenBucket(per_minute, per_minute / 60, per_minute, now)
+            self._buckets[key] = buckets
+            if len(self._buckets) > MAX_BUCKETS:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+        return buckets
+
+    def admit(self, key: str, tokens: int, api: Api) -> Admission:
+        with self._lock:
+            now = self._clock()
+            buckets = self._buckets_for(key, now)
+            costs = {"requests": 1.0, "tokens": float(tokens)}
+            for bucket in buckets.values():
+                bucket.refill(now)
+            wait = max((b.wait_for(costs[n]) for n, b in buckets.items()), default=0.0)
+            granted = wait == 0
+            if granted:
+                for name, bucket in buckets.items():
+                    bucket.level -= costs[name]
+            headers = _headers(api, buckets, now)
+        return Admission(granted, wait, headers)
+
+
+def _headers(api: Api, buckets: dict[str, TokenBucket], now: float) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, bucket in buckets.items():
+        remaining = str(max(0, math.floor(bucket.level)))
+        if api == "openai":
+            headers[f"x-ratelimit-limit-{name}"] = str(int(bucket.capacity))
+            headers[f"x-ratelimit-remaining-{name}"] = remaining
+            headers[f"x-ratelimit-reset-{name}"] = _duration(bucket.until_full())
+        else:
+            moment = datetime.now(timezone.utc) + timedelta(seconds=bucket.until_full())
+            headers[f"anthropic-ratelimit-{name}-limit"] = str(int(bucket.capacity))
+            headers[f"anthropic-ratelimit-{name}-remaining"] = remaining
+            headers[f"anthropic-ratelimit-{name}-reset"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return headers
