@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
+from mockgw import admin
 from mockgw._version import __version__
 from mockgw.cache import PromptCache
 from mockgw.config import ServerConfig
@@ -21,7 +23,7 @@ from mockgw.protocols.openai import errors as openai_errors
 from mockgw.protocols.openai import routes as openai_routes
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_scenarios
-from mockgw.selection import with_prefixes
+from mockgw.selection import SESSION_SCENARIOS, SessionScenarios, with_prefixes
 from mockgw.watch import watcher
 
 CONFIG = web.AppKey("config", ServerConfig)
@@ -101,34 +103,19 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-async def requests_handler(request: web.Request) -> web.Response:
-    """The journal, newest last: ``?session=&api=&status=&rule=&since=&limit=``."""
-    query = request.query
-    try:
-        numbers = {k: int(query[k]) for k in ("status", "since", "limit") if k in query}
-    except ValueError:
-        return web.json_response(
-            {"error": "status, since and limit must be whole numbers"}, status=400
-        )
-    entries = request.app[JOURNAL].query(
-        session=query.get("session"),
-        api=query.get("api"),
-        rule=query.get("rule"),
-        **numbers,
-    )
-    return web.json_response({"requests": [e.to_json() for e in entries]})
-
-
 def build_app(config: ServerConfig) -> web.Application:
     # aiohttp's own limit is a backstop; the codecs check the size first so that an
     # oversized body gets the provider's 413, not aiohttp's.
-    app = web.Application(
-        client_max_size=config.max_body_bytes + 1, middlewares=[provider_shaped_not_found]
-    )
+    middlewares: list[Middleware] = [
+        admin.admin_guard(config.admin_token),
+        provider_shaped_not_found,
+    ]
+    app = web.Application(client_max_size=config.max_body_bytes + 1, middlewares=middlewares)
     app[CONFIG] = config
     app[STARTED] = time.monotonic()
     app[PROMPT_CACHE] = PromptCache()
     app[JOURNAL] = Journal(max_entries=config.journal_size)
+    app[SESSION_SCENARIOS] = SessionScenarios()
     app[ENGINE] = engine = build_engine(config)
     app.add_routes(with_prefixes(openai_routes.routes(config, engine)))
     app.add_routes(with_prefixes(anthropic_routes.routes(config, engine, app[PROMPT_CACHE])))
@@ -144,7 +131,7 @@ def build_app(config: ServerConfig) -> web.Application:
         )
     )
     app.router.add_get("/__mockgw/health", health)
-    app.router.add_get("/__mockgw/requests", requests_handler)
+    app.add_routes(admin.routes(engine, app[PROMPT_CACHE]))
     if config.watch and config.scenarios_dir is not None:
         app.cleanup_ctx.append(watcher(config.scenarios_dir, engine))
     return app

@@ -28,6 +28,7 @@ class BackgroundServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
+        self.app: web.Application | None = None
         self.port = 0
 
     @property
@@ -42,7 +43,8 @@ class BackgroundServer:
         return self
 
     async def _start(self) -> int:
-        self._runner = web.AppRunner(build_app(self.config), access_log=None, shutdown_timeout=1.0)
+        self.app = build_app(self.config)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()

@@ -106,6 +106,26 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"largest accepted request body (default {DEFAULT_MAX_BODY_BYTES})",
     )
     run.add_argument(
+        "--ready-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="write the base URL to PATH once the server accepts connections",
+    )
+    run.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on the admin API (/__mockgw/, not health)",
+    )
+    run.add_argument(
+        "--journal-size",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="journal entries kept per session (default 1000)",
+    )
+    run.add_argument(
         "--quiet", action="store_true", help="print only the 'mockgw listening on' line"
     )
 
@@ -154,6 +174,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         chaos=args.chaos,
         seed=args.seed,
         max_wait_seconds=args.max_wait,
+        admin_token=args.admin_token,
+        journal_size=args.journal_size,
         api_keys=frozenset(args.api_key),
         strict=args.strict,
         models=models,
@@ -172,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         logging.basicConfig(level=logging.INFO, format="mockgw: %(message)s", stream=sys.stderr)
         try:
-            asyncio.run(serve(config_from_args(args), quiet=args.quiet))
+            asyncio.run(serve(config_from_args(args), quiet=args.quiet, ready_file=args.ready_file))
         except ScenarioLoadError as exc:
             print(f"mockgw: not starting: invalid scenario files\n{exc}", file=sys.stderr)
             return 2

@@ -35,3 +35,5 @@ class ServerConfig:
     chaos: str | None = None
     # Journal entries kept per session (oldest dropped first).
     journal_size: int = 1000
+    # When set, the admin API (all but health) needs "Authorization: Bearer <token>".
+    admin_token: str | None = None

@@ -98,7 +98,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _entry(seq: int, exchange: Exchange, response: web.StreamResponse, error: str | None) -> Entry:
+def _entry(
+    seq: int,
+    exchange: Exchange,
+    response: web.StreamResponse,
+    error: str | None,
+    code: str | None,
+) -> Entry:
     request, plan = exchange.request, exchange.plan
     fault = None
     if plan is not None:
@@ -118,6 +124,7 @@ def _entry(seq: int, exchange: Exchange, response: web.StreamResponse, error: st
         scenario=plan.scenario if plan else None,
         rule=plan.rule if plan else None,
         error=error,
+        code=code,
         fault=fault,
         stream=bool(body.get("stream")) if body else False,
         duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
@@ -130,11 +137,11 @@ def endpoint(style: WireStyle) -> Callable[[Handler], RequestHandler]:
     def wrap(handler: Handler) -> RequestHandler:
         async def run(request: web.Request) -> web.StreamResponse:
             exchange = Exchange(request, style, style.new_request_id(), time.perf_counter())
-            error_message = None
+            error_message = error_code = None
             try:
                 response = await handler(exchange)
             except ApiError as error:
-                error_message = error.message
+                error_message, error_code = error.message, error.code
                 response = exchange.error(error)
             except Exception:
                 log.exception("mockgw bug while answering %s %s", request.method, request.path)
@@ -142,7 +149,8 @@ def endpoint(style: WireStyle) -> Callable[[Handler], RequestHandler]:
                 response = exchange.error(ApiError(500, "api_error", error_message))
             journal = request.app.get(JOURNAL)
             if journal is not None:
-                journal.record(_entry(journal.next_seq(), exchange, response, error_message))
+                entry = _entry(journal.next_seq(), exchange, response, error_message, error_code)
+                journal.record(entry)
             return response
 
         run.__name__ = handler.__name__

@@ -47,6 +47,7 @@ class Entry:
     scenario: str | None
     rule: str | None
     error: str | None  # the error message sent (validation, scripted, near miss)
+    code: str | None  # its code; "mockgw_no_match" marks a request no rule matched
     fault: str | None  # a connection or stream fault applied
     stream: bool
     duration_ms: float

@@ -1,16 +1,16 @@
-"""Which scenario and session a request is for: URL prefix, then header, then default.
+"""Which scenario and session a request is for.
 
-A URL prefix (``/s/NAME/v1/...``, ``/session/ID/v1/...``) is the strongest choice
-because some clients can set nothing but a base URL; a header comes next; the
-server's ``--scenario`` is the fallback.
+Strongest first: a URL prefix (``/s/NAME/v1/...``, ``/session/ID/v1/...``), because
+some clients can set nothing but a base URL; then the headers; then the scenario a
+session was given (by the pytest fixture or the admin API); then the server's
+``--scenario``, which the engine applies when this module finds nothing.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from mockgw.scenarios.engine import DEFAULT_SESSION
-
+DEFAULT_SESSION = "default"
 SCENARIO_HEADER = "X-Mockgw-Scenario"
 SESSION_HEADER = "X-Mockgw-Session"
 
@@ -18,14 +18,25 @@ SESSION_HEADER = "X-Mockgw-Session"
 PREFIXES = ("", "/s/{scenario}", "/session/{session}", "/session/{session}/s/{scenario}")
 
 
-def chosen_scenario(request: web.Request) -> str | None:
-    return request.match_info.get("scenario") or request.headers.get(SCENARIO_HEADER) or None
+class SessionScenarios(dict[str, str]):
+    """session id -> the scenario chosen for it (by a fixture or the admin API)."""
+
+
+SESSION_SCENARIOS = web.AppKey("session_scenarios", SessionScenarios)
 
 
 def chosen_session(request: web.Request) -> str:
     return (
         request.match_info.get("session") or request.headers.get(SESSION_HEADER) or DEFAULT_SESSION
     )
+
+
+def chosen_scenario(request: web.Request) -> str | None:
+    explicit = request.match_info.get("scenario") or request.headers.get(SCENARIO_HEADER)
+    if explicit:
+        return explicit
+    by_session = request.app.get(SESSION_SCENARIOS)
+    return by_session.get(chosen_session(request)) if by_session else None
 
 
 def with_prefixes(routes: list[web.RouteDef]) -> list[web.RouteDef]:

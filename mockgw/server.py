@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from aiohttp import web
@@ -38,7 +40,20 @@ def banner(base: str) -> str:
     )
 
 
-async def serve(config: ServerConfig, *, out: TextIO = sys.stdout, quiet: bool = False) -> None:
+def write_ready_file(path: Path, base: str) -> None:
+    """Write ``base`` to ``path`` atomically, so a watcher never reads half a URL."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(base + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+async def serve(
+    config: ServerConfig,
+    *,
+    out: TextIO = sys.stdout,
+    quiet: bool = False,
+    ready_file: Path | None = None,
+) -> None:
     """Serve until SIGINT or SIGTERM, then let in-flight responses finish."""
     # Handlers go in before the announcement: a signal sent the moment a script reads
     # the first line must already mean "shut down gracefully".
@@ -57,9 +72,15 @@ async def serve(config: ServerConfig, *, out: TextIO = sys.stdout, quiet: bool =
     print(f"mockgw listening on {base}", file=out, flush=True)
     if not quiet:
         print(banner(base), file=out, flush=True)
+    if ready_file is not None:
+        # Written once the socket accepts connections: CI can wait on its existence.
+        write_ready_file(ready_file, base)
     try:
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
         await runner.cleanup()
+        if ready_file is not None:
+            # Shutting down: nothing else runs on this loop any more, a blocking call is fine.
+            ready_file.unlink(missing_ok=True)  # noqa: ASYNC240

@@ -1,0 +1,327 @@
+"""MockGateway: mockgw as a library, in-process, for tests and scripts.
+
+One gateway is one server in a background thread (so synchronous and asynchronous
+clients both work). Tests share it and isolate themselves through sessions: each
+:class:`GatewaySession` has its own counters, states and journal view, and hands out
+base URLs and SDK clients that are already pointed at it.
+
+    with MockGateway(scenarios_dir="scenarios") as gateway:
+        session = gateway.session(scenario="weather")
+        client = session.openai_client()
+        ...
+        session.assert_called(rule="ask-tool", times=1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from mockgw.background import BackgroundServer
+from mockgw.catalogue import ModelCatalogue
+from mockgw.config import ServerConfig
+from mockgw.journal import JOURNAL, Entry, Journal
+from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.loader import load_text
+from mockgw.selection import SESSION_SCENARIOS, SessionScenarios
+
+# Any non-empty key is accepted unless keys are configured; this one reads as fake.
+DEFAULT_API_KEY = "sk-mockgw-test-key"
+_ENV_NAMES = ("OPENAI_BASE_URL", "OPENAI_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY")
+_counter = itertools.count(1)
+
+
+class MockGateway:
+    """An in-process mockgw server; keyword arguments mirror ``mockgw serve``."""
+
+    def __init__(
+        self,
+        *,
+        scenarios_dir: str | Path | None = None,
+        scenario: str | None = None,
+        api_keys: Iterable[str] = (),
+        strict: bool = False,
+        any_model: bool = False,
+        seed: int = 0,
+        chaos: str | None = None,
+        journal_size: int = 1000,
+        max_wait_seconds: float = 30.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        keys = frozenset(api_keys)
+        self.config = ServerConfig(
+            host=host,
+            port=port,
+            scenarios_dir=Path(scenarios_dir) if scenarios_dir is not None else None,
+            scenario=scenario,
+            api_keys=keys,
+            strict=strict,
+            models=ModelCatalogue.default(accept_any=any_model),
+            seed=seed,
+            chaos=chaos,
+            journal_size=journal_size,
+            max_wait_seconds=max_wait_seconds,
+        )
+        self.api_key = next(iter(sorted(keys))) if keys else DEFAULT_API_KEY
+        self._server = BackgroundServer(self.config)
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> MockGateway:
+        try:
+            self._server.start()
+        except BaseException:
+            self._server.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> MockGateway:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> MockGateway:
+        # The server has its own loop and thread; starting it must not block this loop.
+        await asyncio.to_thread(self.start)
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # --- addresses --------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.url + "/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
+
+    # --- state --------------------------------------------------------------------------
+
+    def _app_part(self, key: Any) -> Any:
+        app = self._server.app
+        if app is None:
+            raise RuntimeError("the gateway is not running; use it as a context manager")
+        return app[key]
+
+    @property
+    def engine(self) -> Engine:
+        from mockgw.app import ENGINE
+
+        engine: Engine = self._app_part(ENGINE)
+        return engine
+
+    @property
+    def journal(self) -> Journal:
+        journal: Journal = self._app_part(JOURNAL)
+        return journal
+
+    @property
+    def _session_scenarios(self) -> SessionScenarios:
+        scenarios: SessionScenarios = self._app_part(SESSION_SCENARIOS)
+        return scenarios
+
+    def add_scenario(self, text: str, *, name: str = "<inline>") -> list[str]:
+        """Load scenario YAML (one or more documents); returns the names added."""
+        loaded = load_text(text, name=name)
+        for item in loaded.values():
+            self.engine.add(item)
+        return list(loaded)
+
+    def session(
+        self,
+        name: str | None = None,
+        *,
+        scenario: str | None = None,
+        strict: bool = True,
+        rules: str | list[Mapping[str, Any]] | None = None,
+    ) -> GatewaySession:
+        """A fresh isolated session (a new id unless ``name`` is given)."""
+        session_id = name or f"s{next(_counter)}-{uuid.uuid4().hex[:8]}"
+        handle = GatewaySession(self, session_id, strict=strict)
+        if scenario is not None:
+            handle.use(scenario)
+        if rules is not None:
+            handle.add_rules(rules)
+        return handle
+
+    def requests(self, **filters: Any) -> list[Entry]:
+        """Journal entries across sessions; filters as :meth:`Journal.query`."""
+        return self.journal.query(**filters)
+
+    def reset(self) -> None:
+        """Forget every session's state and the whole journal."""
+        self.engine.reset_all()
+        self.journal.clear()
+        self._session_scenarios.clear()
+
+
+class GatewaySession:
+    """One isolated view of a :class:`MockGateway`: its own state and journal."""
+
+    def __init__(self, gateway: MockGateway, session_id: str, *, strict: bool = True) -> None:
+        self.gateway = gateway
+        self.id = session_id
+        # Strict: a request that matched no rule fails the test at teardown.
+        self.strict = strict
+        self._inline = 0
+
+    # --- addresses ------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL carrying this session: ``http://127.0.0.1:PORT/session/ID``."""
+        return f"{self.gateway.url}/session/{self.id}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.url + "/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
+
+    @property
+    def api_key(self) -> str:
+        return self.gateway.api_key
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers that select this session, for clients whose base URL is fixed."""
+        return {"X-Mockgw-Session": self.id}
+
+    # --- scripting --------------------------------------------------------------------
+
+    def use(self, scenario: str) -> GatewaySession:
+        """Answer this session's requests from ``scenario`` (a loaded one)."""
+        self.gateway.engine.resolve(scenario)  # raises with the known names if missing
+        self.gateway._session_scenarios[self.id] = scenario
+        return self
+
+    def add_rules(self, rules: str | list[Mapping[str, Any]]) -> GatewaySession:
+        """Script this session with inline rules: a YAML list or a list of dicts."""
+        self._inline += 1
+        name = f"inline-{self.id}-{self._inline}"
+        parsed = yaml.safe_load(rules) if isinstance(rules, str) else list(rules)
+        text = yaml.safe_dump({"scenario": name, "rules": parsed}, sort_keys=False)
+        self.gateway.add_scenario(text, name=f"<rules of session {self.id}>")
+        return self.use(name)
+
+    # --- journal and assertions --------------------------------------------------------
+
+    def requests(self, **filters: Any) -> list[Entry]:
+        return self.gateway.journal.query(session=self.id, **filters)
+
+    @property
+    def unmatched(self) -> list[Entry]:
+        return [e for e in self.requests() if e.code == "mockgw_no_match"]
+
+    def assert_called(
+        self,
+        *,
+        times: int | None = None,
+        rule: str | None = None,
+        api: str | None = None,
+        status: int | None = None,
+    ) -> list[Entry]:
+        """Assert requests matching the filters arrived (``times`` exactly, or any)."""
+        found = self.requests(rule=rule, api=api, status=status)
+        wanted = [f"{k}={v!r}" for k, v in (("rule", rule), ("api", api), ("status", status)) if v]
+        what = " and ".join(wanted) or "any request"
+        if (times is None and not found) or (times is not None and len(found) != times):
+            expected = "at least once" if times is None else f"{times} time(s)"
+            raise AssertionError(
+                f"expected {what} {expected}, got {len(found)}.\n{self.describe_requests()}"
+            )
+        return found
+
+    def assert_not_called(self, **filters: Any) -> None:
+        self.assert_called(times=0, **filters)
+
+    def describe_requests(self) -> str:
+        entries = self.requests()
+        if not entries:
+            return f"session '{self.id}' received no requests."
+        lines = [f"session '{self.id}' received {len(entries)} request(s):"]
+        for e in entries:
+            outcome = f"rule {e.scenario}/{e.rule}" if e.rule else (e.error or "").split("\n")[0]
+            lines.append(f"  #{e.seq} {e.method} {e.path} [{e.api}] -> {e.status} {outcome}")
+        return "\n".join(lines)
+
+    def near_misses(self) -> str:
+        return "\n\n".join(e.error or "" for e in self.unmatched)
+
+    # --- clients --------------------------------------------------------------------
+
+    def openai_client(self, **kwargs: Any) -> Any:
+        """An ``openai.OpenAI`` pointed at this session (needs the openai package)."""
+        import openai
+
+        return openai.OpenAI(base_url=self.openai_base_url, api_key=self.api_key, **kwargs)
+
+    def async_openai_client(self, **kwargs: Any) -> Any:
+        import openai
+
+        return openai.AsyncOpenAI(base_url=self.openai_base_url, api_key=self.api_key, **kwargs)
+
+    def anthropic_client(self, **kwargs: Any) -> Any:
+        """An ``anthropic.Anthropic`` pointed at this session (needs the anthropic package)."""
+        import anthropic
+
+        return anthropic.Anthropic(base_url=self.anthropic_base_url, api_key=self.api_key, **kwargs)
+
+    def async_anthropic_client(self, **kwargs: Any) -> Any:
+        import anthropic
+
+        return anthropic.AsyncAnthropic(
+            base_url=self.anthropic_base_url, api_key=self.api_key, **kwargs
+        )
+
+    @contextlib.contextmanager
+    def patched_env(self) -> Iterator[None]:
+        """Point code that builds its own clients here via the SDKs' environment
+        variables; the previous values are restored on exit."""
+        saved = {name: os.environ.get(name) for name in _ENV_NAMES}
+        os.environ.update(
+            OPENAI_BASE_URL=self.openai_base_url,
+            OPENAI_API_KEY=self.api_key,
+            ANTHROPIC_BASE_URL=self.anthropic_base_url,
+            ANTHROPIC_API_KEY=self.api_key,
+        )
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    def reset(self) -> None:
+        """Forget this session's state and journal entries."""
+        self.gateway.engine.reset_session(self.id)
+        self.gateway.journal.clear(self.id)

@@ -1,0 +1,99 @@
+"""The mockgw pytest plugin: fixtures, a marker and options only.
+
+Every behaviour lives in :mod:`mockgw.gateway`; this module wires it into pytest.
+One server per test session (per xdist worker), one isolated session per test:
+
+    def test_agent(mockgw):
+        client = mockgw.openai_client()
+        ...
+        mockgw.assert_called(rule="ask-tool", times=1)
+
+    @pytest.mark.mockgw(scenario="weather", strict=False)
+    def test_weather(mockgw): ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockgw._version import __version__
+from mockgw.gateway import GatewaySession, MockGateway
+
+MARKER = (
+    "mockgw(scenario=None, strict=True, rules=None, name=None, env=False): configure the "
+    "mockgw fixture for this test; the keywords are GatewaySession's own (env=True also "
+    "points OPENAI_*/ANTHROPIC_* environment variables at the mock)"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockgw", "mockgw LLM gateway emulator")
+    group.addoption(
+        "--mockgw-scenarios",
+        default=None,
+        metavar="DIR",
+        help="directory of mockgw scenario files (overrides the mockgw_scenarios ini value)",
+    )
+    parser.addini("mockgw_scenarios", "directory of mockgw scenario files", default="")
+    parser.addini("mockgw_journal_size", "journal entries kept per session", default="1000")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+def _scenarios_dir(config: pytest.Config) -> Path | None:
+    option = config.getoption("--mockgw-scenarios")
+    if option:
+        return Path(option)
+    ini = str(config.getini("mockgw_scenarios") or "")
+    return Path(config.rootpath, ini) if ini else None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    folder = _scenarios_dir(config)
+    journal = config.getini("mockgw_journal_size")
+    return f"mockgw: {__version__}, scenarios: {folder or 'none'}, journal size: {journal}"
+
+
+@pytest.fixture(scope="session")
+def mockgw_scenarios_dir(pytestconfig: pytest.Config) -> Path | None:
+    """Where scenario files come from; override this fixture to choose in code."""
+    return _scenarios_dir(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def mockgw_server(
+    pytestconfig: pytest.Config, mockgw_scenarios_dir: Path | None
+) -> Iterator[MockGateway]:
+    """The test session's gateway (one per xdist worker), started on first use."""
+    journal_size = int(pytestconfig.getini("mockgw_journal_size"))
+    with MockGateway(scenarios_dir=mockgw_scenarios_dir, journal_size=journal_size) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def mockgw(request: pytest.FixtureRequest, mockgw_server: MockGateway) -> Iterator[GatewaySession]:
+    """An isolated session on the shared gateway: its own state and journal view.
+
+    Strict by default: a request that matched no rule fails the test at teardown,
+    with the near-miss report; ``@pytest.mark.mockgw(strict=False)`` opts out.
+    """
+    marker = request.node.get_closest_marker("mockgw")
+    options = dict(marker.kwargs) if marker else {}
+    patch_env = bool(options.pop("env", False))
+    session = mockgw_server.session(**options)
+    environment = session.patched_env() if patch_env else contextlib.nullcontext()
+    with environment:
+        yield session
+    if session.strict and session.unmatched:
+        count = len(session.unmatched)
+        pytest.fail(
+            f"mockgw: {count} request(s) matched no rule (strict mode; "
+            f"@pytest.mark.mockgw(strict=False) allows it):\n\n{session.near_misses()}",
+            pytrace=False,
+        )
