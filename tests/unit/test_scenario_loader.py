@@ -502,7 +502,10 @@ def test_empty_text_loads_nothing() -> None:
         (("rules", 0, "when", "last_user"), TEXT_MATCH_KEYS.split(", ")),
         (("rules", 0, "when", "headers", "x-team"), TEXT_MATCH_KEYS.split(", ")),
         (("rules", 0, "when", "turn"), ["equals", "min", "max"]),
-        (("rules", 0, "replies", 1, "stream"), ["ttft", "every", "tokens_per_second", "jitter", "fail"]),
+        (
+            ("rules", 0, "replies", 1, "stream"),
+            ["ttft", "every", "tokens_per_second", "jitter", "fail"],
+        ),
         (("rules", 0, "reply", "error"), ["status", "type", "message", "headers"]),
         (("rules", 0, "reply", "text"), ["generate"]),
         (("rules", 0, "reply", "text", "generate"), ["sentences"]),
