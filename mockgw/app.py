@@ -119,8 +119,8 @@ def build_app(config: ServerConfig) -> web.Application:
     app[ENGINE] = engine = build_engine(config)
     app.add_routes(with_prefixes(openai_routes.routes(config, engine)))
     app.add_routes(with_prefixes(anthropic_routes.routes(config, engine, app[PROMPT_CACHE])))
-    openai_list, openai_get = openai_routes.model_handlers(config)
-    anthropic_list, anthropic_get = anthropic_routes.model_handlers(config)
+    openai_list, openai_get = openai_routes.model_handlers(config, engine)
+    anthropic_list, anthropic_get = anthropic_routes.model_handlers(config, engine)
     # Under the prefixes too: a client that can set only a base URL lists models there.
     app.add_routes(
         with_prefixes(

@@ -7,6 +7,7 @@ way; the codec that owns the route turns the problem into its provider's error.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 from aiohttp import web
@@ -19,6 +20,24 @@ class BodyProblem(Exception):
         super().__init__(detail)
         self.kind: ProblemKind = kind
         self.detail = detail
+
+
+# Only bodies that spell a surrogate escape (\\ud800-\\udfff) need the slow check below.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _reject_constant(name: str) -> Any:
+    # json.loads accepts NaN and Infinity, which are not JSON; the real APIs reject them.
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+def _has_lone_surrogate(body: Any) -> bool:
+    """Whether any string holds an unpaired surrogate, which cannot be sent back as UTF-8."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _is_json_type(content_type: str) -> bool:
@@ -39,9 +58,13 @@ async def read_json_object(request: web.Request, *, limit: int) -> dict[str, Any
     if len(raw) > limit:
         raise BodyProblem("too_large", f"{len(raw)} bytes > {limit}")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BodyProblem("not_json", str(exc)) from exc
+        raise BodyProblem("not_json", str(exc)) from None
+    except RecursionError:
+        raise BodyProblem("not_json", "the JSON is nested too deeply") from None
+    if _ESCAPED_SURROGATE.search(raw) and _has_lone_surrogate(body):
+        raise BodyProblem("not_json", "the JSON contains an unpaired UTF-16 surrogate escape")
     if not isinstance(body, dict):
         raise BodyProblem("not_object", type(body).__name__)
     return body

@@ -19,6 +19,7 @@ from mockgw.tokens import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD, canonical_json, c
 
 # The smallest cacheable prefix of most current models (Haiku models need 2048).
 MIN_CACHEABLE_TOKENS = 1024
+MAX_ENTRIES = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +105,28 @@ class PromptCache:
     """Which prefixes have been written; shared by all requests to one server."""
 
     def __init__(self) -> None:
-        self._seen: set[str] = set()
+        # Insertion-ordered, so the oldest prefix is forgotten first when full.
+        self._seen: dict[str, None] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._seen.clear()
 
-    def account(self, prefix: CachePrefix | None, usage: Usage) -> Usage:
+    def account(self, prefix: CachePrefix | None, usage: Usage, *, scope: str) -> Usage:
+        """Usage with the prefix written or read. ``scope`` separates caches: the real
+        cache is per model (and per organisation); mockgw's is per model and session,
+        so isolated tests never see each other's writes."""
         if prefix is None or prefix.tokens < MIN_CACHEABLE_TOKENS:
             return usage
         cached = min(prefix.tokens, usage.input_tokens)
+        key = f"{scope}\x00{prefix.key}"
         with self._lock:
-            hit = prefix.key in self._seen
-            self._seen.add(prefix.key)
+            hit = key in self._seen
+            if not hit:
+                if len(self._seen) >= MAX_ENTRIES:
+                    self._seen.pop(next(iter(self._seen)))
+                self._seen[key] = None
         remaining = usage.input_tokens - cached
         if hit:
             return replace(usage, input_tokens=remaining, cache_read_tokens=cached)

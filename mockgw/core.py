@@ -71,6 +71,8 @@ class ToolChoice:
     mode: ToolChoiceMode = "auto"
     name: str | None = None  # set when mode == "named"
     parallel: bool = True
+    # OpenAI's allowed_tools: the tools a "required" choice may pick from (empty: any).
+    allowed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

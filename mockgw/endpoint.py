@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -67,9 +68,10 @@ class Exchange:
         }
         if self.warnings:
             headers["x-mockgw-warning"] = header_safe("; ".join(self.warnings))
-        headers.update(self.extra_headers)
-        if extra:
-            headers.update(extra)
+        for name, value in (*self.extra_headers.items(), *(extra or {}).items()):
+            # Scripted headers come from YAML: an illegal name is dropped, not sent.
+            if _HEADER_NAME.match(name):
+                headers[name] = header_safe(value)
         return headers
 
     def json(self, body: Any, *, status: int = 200) -> web.Response:
@@ -84,10 +86,21 @@ class Exchange:
         )
 
 
+# RFC 9110 token characters: anything else in a header name would corrupt the response.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_HEADER_VALUE = 4096
+
+
 def header_safe(value: str) -> str:
-    """``value`` as a legal header value: warnings can quote any client input."""
-    flat = " ".join(value.split())
-    return flat.encode("ascii", "backslashreplace").decode("ascii")
+    """``value`` as a legal header value: it can quote any client input or YAML text.
+
+    Control characters become spaces, non-ASCII is escaped and the length is capped,
+    so nothing a client sends or a scenario says can break the response framing.
+    """
+    flat = " ".join(_CONTROL.sub(" ", value).split())
+    safe = flat.encode("ascii", "backslashreplace").decode("ascii")
+    return safe if len(safe) <= MAX_HEADER_VALUE else safe[: MAX_HEADER_VALUE - 1] + "~"
 
 
 Handler = Callable[[Exchange], Awaitable[web.StreamResponse]]
@@ -143,6 +156,10 @@ def endpoint(style: WireStyle) -> Callable[[Handler], RequestHandler]:
             except ApiError as error:
                 error_message, error_code = error.message, error.code
                 response = exchange.error(error)
+            except ConnectionResetError:
+                # The client went away mid-response: nothing to answer, and not a bug.
+                error_message = "the client closed the connection"
+                response = web.Response(status=499)
             except Exception:
                 log.exception("mockgw bug while answering %s %s", request.method, request.path)
                 error_message = "mockgw hit an internal error; see its log."

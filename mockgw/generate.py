@@ -30,6 +30,9 @@ _local = threading.local()
 # failing test, not a faithful sample of maximum sizes.
 _MAX_ARRAY_ITEMS = 3
 _MAX_DEPTH = 8
+_MAX_NODES = 2_000  # values generated for one instance, whatever the schema's shape
+_MAX_ITEMS = 100  # honoured minItems at most
+_MAX_STRING = 10_000  # honoured minLength at most
 _ALNUM = string.ascii_letters + string.digits
 
 
@@ -68,7 +71,8 @@ def request_seed(request: ChatRequest) -> int:
             request.seed,
         ]
     )
-    digest = hashlib.blake2b(material.encode(), digest_size=8).digest()
+    # surrogatepass: a lone surrogate in client text must not break seeding.
+    digest = hashlib.blake2b(material.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
 
@@ -101,9 +105,26 @@ def random_id(rng: random.Random, length: int = 24) -> str:
 
 
 def instance_from_schema(schema: Any, rng: random.Random) -> Any:
-    """A value valid against ``schema`` (the JSON-Schema subset LLM APIs accept)."""
+    """A value valid against ``schema`` (the JSON-Schema subset LLM APIs accept).
+
+    Generation is bounded: a client's schema can ask for a ten-million-item array or
+    recurse through ``$ref`` without end, and the server must still answer at once.
+    Past the bounds (nodes, depth, string and array sizes) the value is the smallest
+    mockgw can produce, which may then fall short of an extreme ``minLength``.
+    """
     root = schema if isinstance(schema, dict) else {}
     return _SchemaWalker(root, rng).value(root, 0)
+
+
+def _number(value: Any, default: float) -> float:
+    """A schema bound as a finite float; anything else (a string, NaN) is ignored."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return default
+    return float(value) if math.isfinite(value) else default
+
+
+def _count(value: Any, default: int, cap: int) -> int:
+    return min(max(int(_number(value, default)), 0), cap)
 
 
 class _SchemaWalker:
@@ -112,25 +133,26 @@ class _SchemaWalker:
         self._rng = rng
         self._fake = _faker()
         self._fake.seed_instance(rng.getrandbits(64))
+        self._budget = _MAX_NODES
 
-    def _resolve(self, ref: str) -> dict[str, Any]:
+    def _resolve(self, ref: Any) -> dict[str, Any]:
         node: Any = self._root
-        if ref.startswith("#"):
+        if isinstance(ref, str) and ref.startswith("#"):
             for part in ref.lstrip("#/").split("/"):
                 if not part:
                     continue
-                node = (
-                    node.get(part.replace("~1", "/").replace("~0", "~"), {})
-                    if isinstance(node, dict)
-                    else {}
-                )
+                key = part.replace("~1", "/").replace("~0", "~")
+                node = node.get(key, {}) if isinstance(node, dict) else {}
         return node if isinstance(node, dict) else {}
 
     def value(self, schema: Any, depth: int) -> Any:
-        if not isinstance(schema, dict) or depth > _MAX_DEPTH:
-            return None if depth > _MAX_DEPTH else self._fake.word()
+        self._budget -= 1
+        if depth > _MAX_DEPTH or self._budget < 0:
+            return None
+        if not isinstance(schema, dict):
+            return self._fake.word()
         if "$ref" in schema:
-            return self.value(self._resolve(str(schema["$ref"])), depth + 1)
+            return self.value(self._resolve(schema["$ref"]), depth + 1)
         if "const" in schema:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -167,13 +189,14 @@ class _SchemaWalker:
                 return {}
             return {str(name): self.value(sub, depth + 1) for name, sub in props.items()}
         if kind == "array":
-            low = int(schema.get("minItems", 1))
-            high = int(schema.get("maxItems", max(low, _MAX_ARRAY_ITEMS)))
-            count = self._rng.randint(low, max(low, min(high, max(low, _MAX_ARRAY_ITEMS))))
+            low = _count(schema.get("minItems"), 1, _MAX_ITEMS)
+            high = max(low, _count(schema.get("maxItems"), _MAX_ARRAY_ITEMS, _MAX_ITEMS))
+            count = self._rng.randint(low, max(low, min(high, _MAX_ARRAY_ITEMS)))
             return [self.value(schema.get("items", {}), depth + 1) for _ in range(count)]
         if kind == "integer":
             least, most = _bounds(schema, integer=True)
-            return self._rng.randint(math.ceil(least), max(math.ceil(least), math.floor(most)))
+            low = math.ceil(least)
+            return self._rng.randint(low, max(low, math.floor(most)))
         if kind == "number":
             least, most = _bounds(schema, integer=False)
             return round(self._rng.uniform(least, most), 2)
@@ -201,11 +224,12 @@ class _SchemaWalker:
             text = (
                 self._fake.word() if self._rng.random() < 0.5 else self._fake.sentence(nb_words=3)
             )
-        low = int(schema.get("minLength", 0))
+        low = _count(schema.get("minLength"), 0, _MAX_STRING)
+        if len(text) < low:
+            text = (text + " ") * (low // (len(text) + 1) + 1)
+            text = text[:low]
         high = schema.get("maxLength")
-        while len(text) < low:
-            text += self._fake.word()
-        if isinstance(high, int) and len(text) > high:
+        if isinstance(high, int) and not isinstance(high, bool) and 0 <= high < len(text):
             text = text[:high]
         return text
 
@@ -219,10 +243,10 @@ def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
 
 def _bounds(schema: dict[str, Any], *, integer: bool) -> tuple[float, float]:
     step = 1 if integer else 0.01
-    low = float(schema.get("minimum", 0))
-    high = float(schema.get("maximum", max(low, 0) + 100))
+    low = _number(schema.get("minimum"), 0.0)
+    high = _number(schema.get("maximum"), max(low, 0) + 100)
     if "exclusiveMinimum" in schema:
-        low = max(low, float(schema["exclusiveMinimum"]) + step)
+        low = max(low, _number(schema["exclusiveMinimum"], low - step) + step)
     if "exclusiveMaximum" in schema:
-        high = min(high, float(schema["exclusiveMaximum"]) - step)
+        high = min(high, _number(schema["exclusiveMaximum"], high + step) - step)
     return low, max(low, high)

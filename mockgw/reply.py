@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import random
+from typing import Any
 
 from mockgw.core import (
     Api,
@@ -55,7 +56,9 @@ def shape_choice(
     thinking_pieces: list[str] = []
     signature = ""
     if thinking is not None:
-        thinking_pieces = split_tokens(thinking)[: request.thinking_budget or None]
+        # Reasoning counts against max_tokens as well as its own budget.
+        limits = [n for n in (request.thinking_budget, request.max_tokens) if n is not None]
+        thinking_pieces = split_tokens(thinking)[: min(limits) if limits else None]
         signature = _signature("".join(thinking_pieces))
         if budget is not None:
             budget = max(budget - len(thinking_pieces), 0)
@@ -123,13 +126,22 @@ _CACHE_SIZE = 2048
 _completions: dict[tuple[object, ...], Completion] = {}
 
 
+def tool_arguments(tool: ToolSpec, rng: random.Random) -> dict[str, Any]:
+    """Arguments valid against the tool's schema; always an object, as the APIs send."""
+    schema = tool.parameters or {"type": "object"}
+    value = instance_from_schema(schema, rng)
+    return value if isinstance(value, dict) else {}
+
+
 def forced_tool(request: ChatRequest, rng: random.Random) -> ToolSpec | None:
     if not request.tools:
         return None
-    if request.tool_choice.mode == "named":
-        return next((t for t in request.tools if t.name == request.tool_choice.name), None)
-    if request.tool_choice.mode == "required":
-        return rng.choice(request.tools)
+    choice = request.tool_choice
+    if choice.mode == "named":
+        return next((t for t in request.tools if t.name == choice.name), None)
+    if choice.mode == "required":
+        allowed = [t for t in request.tools if not choice.allowed or t.name in choice.allowed]
+        return rng.choice(allowed or list(request.tools))
     return None
 
 
@@ -141,7 +153,7 @@ def _choice(request: ChatRequest, seed: int) -> Choice:
         call = ToolCall(
             id=tool_call_id(request.api, rng),
             name=tool.name,
-            arguments=instance_from_schema(tool.parameters, rng),
+            arguments=tool_arguments(tool, rng),
         )
         return shape_choice(request, tool_calls=(call,), thinking=thinking)
     return shape_choice(request, text=body_text(request, rng), thinking=thinking)

@@ -59,6 +59,18 @@ class LoadedScenario:
 Path_ = tuple[str | int, ...]
 
 
+# Values one document may expand to (aliases included); real scenario files hold hundreds.
+MAX_NODES = 100_000
+
+
+class _Unloadable(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.line = node.start_mark.line + 1
+        self.column = node.start_mark.column + 1
+        self.message = message
+
+
 class _Positions:
     """Line/column (1-based) of every value, and of every mapping key, by path."""
 
@@ -69,8 +81,19 @@ class _Positions:
         # (path, first key position, repeated key position): YAML lets the last one win
         # silently, which would hide a whole condition or reply.
         self.duplicates: list[tuple[Path_, tuple[int, int], tuple[int, int]]] = []
+        self.visited = 0
 
-    def index(self, node: yaml.Node, path: Path_ = ()) -> None:
+    def index(
+        self, node: yaml.Node, path: Path_ = (), active: frozenset[int] = frozenset()
+    ) -> None:
+        # Aliases make the node graph a DAG, or even a cycle: guard both, or a
+        # "billion laughs" file would take minutes and a recursive one forever.
+        if id(node) in active:
+            raise _Unloadable(node, "a YAML alias refers to itself (a recursive structure)")
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise _Unloadable(node, f"the document expands to more than {MAX_NODES} values")
+        active = active | {id(node)}
         self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             self.kinds[path] = "mapping"
@@ -81,11 +104,11 @@ class _Positions:
                 if key_path in seen:
                     self.duplicates.append((key_path, seen[key_path], where))
                 self.keys[key_path] = seen[key_path] = where
-                self.index(value_node, key_path)
+                self.index(value_node, key_path, active)
         elif isinstance(node, yaml.SequenceNode):
             self.kinds[path] = "sequence"
             for i, item in enumerate(node.value):
-                self.index(item, (*path, i))
+                self.index(item, (*path, i), active)
 
     def resolve(self, loc: Sequence[str | int]) -> Path_:
         """The longest real path along ``loc``, skipping pydantic's union-member tags."""
@@ -300,6 +323,12 @@ def _load_source(file: str, text: str) -> tuple[list[LoadedScenario], list[Probl
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return [], [Problem(file, line, column, f"invalid YAML: {exc.problem or exc}")]
+    except yaml.YAMLError as exc:  # e.g. a NUL byte: the reader refuses the stream
+        return [], [Problem(file, 1, 1, f"invalid YAML: {exc}")]
+    except _Unloadable as exc:
+        return [], [Problem(file, exc.line, exc.column, exc.message)]
+    except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
+        return [], [Problem(file, 1, 1, f"cannot load this YAML: {exc}")]
     for data, positions, line in documents:
         duplicates = [
             Problem(

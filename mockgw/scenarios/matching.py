@@ -91,8 +91,11 @@ class Criterion:
 
 
 def _short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    text = text.replace("\n", " ")
+    # Strings are quoted, other JSON values are not, so 0 and '0' read differently.
+    if not isinstance(value, str):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = value.replace("\n", " ")
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
@@ -251,9 +254,24 @@ def _path_criteria(spec: PathMatch) -> list[Criterion]:
     if "equals" in spec.model_fields_set:
         expected = spec.equals
         out.append(
-            _value_criterion(f"{label} equals {_short(expected)}", read, lambda v: v == expected)
+            _value_criterion(
+                f"{label} equals {_short(expected)}", read, lambda v: same_json(v, expected)
+            )
         )
     return out
+
+
+def same_json(left: Any, right: Any) -> bool:
+    """JSON equality: unlike Python's, ``false`` is not ``0`` and ``1`` is not ``true``."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(
+            same_json(a, b) for a, b in zip(left, right, strict=True)
+        )
+    return bool(left == right)
 
 
 def _header_value(ctx: MatchContext, name: str) -> str:

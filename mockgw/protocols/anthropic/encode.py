@@ -92,7 +92,9 @@ def message_body(completion: Completion, meta: MessageMeta) -> dict[str, Any]:
 def stream_events(completion: Completion, meta: MessageMeta) -> list[bytes]:
     """``message_start`` ... ``message_stop``, each event with its ``event:`` line."""
     choice = completion.choices[0]
-    start_usage = {**usage_body(completion.usage, meta.cache_ttl), "output_tokens": 1}
+    # The real API reports one output token at the start; never more than the final count.
+    start_output = min(1, completion.usage.output_tokens)
+    start_usage = {**usage_body(completion.usage, meta.cache_ttl), "output_tokens": start_output}
     start = {
         "type": "message_start",
         "message": {

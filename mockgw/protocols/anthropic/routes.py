@@ -30,6 +30,7 @@ from mockgw.protocols.anthropic.validate import (
     validate_messages_request,
 )
 from mockgw.scenarios.engine import Engine
+from mockgw.selection import chosen_scenario, chosen_session
 from mockgw.tokens import request_tokens
 
 _LIMITS = {
@@ -95,7 +96,10 @@ def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web
     async def create_message(exchange: Exchange) -> web.StreamResponse:
         _check_headers(exchange, config)
         body = await _body(exchange, config)
-        _, unknown = validate_messages_request(body, strict=config.strict)
+        validated, unknown = validate_messages_request(body, strict=config.strict)
+        # The Messages API coerces like pydantic's lax mode ("5" -> 5); the core reads
+        # the coerced values, never the raw ones (where bool("false") would be True).
+        body = validated.model_dump(by_alias=True, exclude_unset=True)
         _warn(exchange, unknown)
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
@@ -104,7 +108,9 @@ def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web
         prefix = cache_prefix(body)
         completion = plan.completion
         if completion is not None and not plan.usage_scripted:
-            completion = replace(completion, usage=cache.account(prefix, completion.usage))
+            scope = f"{chosen_session(exchange.request)}:{chat.model}"
+            usage = cache.account(prefix, completion.usage, scope=scope)
+            completion = replace(completion, usage=usage)
         meta = MessageMeta(new_message_id(), chat.model, prefix.ttl if prefix else "5m")
         return await deliver(
             exchange,
@@ -120,7 +126,9 @@ def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web
     async def count_tokens(exchange: Exchange) -> web.StreamResponse:
         _check_headers(exchange, config)
         body = await _body(exchange, config)
-        _, unknown = validate_count_tokens_request(body, strict=config.strict)
+        engine.resolve(chosen_scenario(exchange.request))  # a typo'd /s/NAME is a 404 here too
+        validated_count, unknown = validate_count_tokens_request(body, strict=config.strict)
+        body = validated_count.model_dump(by_alias=True, exclude_unset=True)
         _warn(exchange, unknown)
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
@@ -158,7 +166,7 @@ def _page_limit(raw: str | None) -> int:
     return limit
 
 
-def model_handlers(config: ServerConfig) -> tuple[RequestHandler, RequestHandler]:
+def model_handlers(config: ServerConfig, engine: Engine) -> tuple[RequestHandler, RequestHandler]:
     """``GET /v1/models`` (paged, newest first) and ``GET /v1/models/{id}``."""
 
     def listed() -> list[str]:
@@ -169,6 +177,7 @@ def model_handlers(config: ServerConfig) -> tuple[RequestHandler, RequestHandler
     @endpoint(STYLE)
     async def list_models(exchange: Exchange) -> web.StreamResponse:
         _check_headers(exchange, config)
+        engine.resolve(chosen_scenario(exchange.request))  # /s/NAME must exist
         query = exchange.request.query
         limit = _page_limit(query.get("limit"))
         ids = listed()
@@ -192,6 +201,7 @@ def model_handlers(config: ServerConfig) -> tuple[RequestHandler, RequestHandler
     @endpoint(STYLE)
     async def retrieve_model(exchange: Exchange) -> web.StreamResponse:
         _check_headers(exchange, config)
+        engine.resolve(chosen_scenario(exchange.request))  # /s/NAME must exist
         model_id = exchange.request.match_info["model_id"]
         if model_id not in config.models or not config.models.accepts(model_id):
             raise errors.model_not_found(model_id)

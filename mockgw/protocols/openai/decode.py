@@ -117,7 +117,14 @@ def _tool_choice(raw: Any, parallel: bool) -> ToolChoice:
         if raw.get("type") == "function":
             return ToolChoice("named", raw["function"]["name"], parallel=parallel)
         if raw.get("type") == "allowed_tools" and raw["allowed_tools"].get("mode") == "required":
-            return ToolChoice("required", parallel=parallel)
+            names = tuple(
+                t["function"]["name"]
+                for t in raw["allowed_tools"].get("tools") or ()
+                if isinstance(t, dict)
+                and isinstance(t.get("function"), dict)
+                and isinstance(t["function"].get("name"), str)
+            )
+            return ToolChoice("required", parallel=parallel, allowed=names)
     return ToolChoice("auto", parallel=parallel)
 
 

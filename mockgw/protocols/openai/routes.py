@@ -22,6 +22,7 @@ from mockgw.protocols.openai.encode import (
 )
 from mockgw.protocols.openai.validate import validate_chat_request
 from mockgw.scenarios.engine import Engine
+from mockgw.selection import chosen_scenario
 
 # Plausible, constant rate-limit headers: clients that log or parse them find the
 # names and formats the real API uses (real limiting arrives with failure scripting).
@@ -109,17 +110,19 @@ def _model_body(model_id: str, created: int, owned_by: str) -> dict[str, Any]:
     return {"id": model_id, "object": "model", "created": created, "owned_by": owned_by}
 
 
-def model_handlers(config: ServerConfig) -> tuple[RequestHandler, RequestHandler]:
+def model_handlers(config: ServerConfig, engine: Engine) -> tuple[RequestHandler, RequestHandler]:
     """``GET /v1/models`` and ``GET /v1/models/{id}`` in OpenAI's shape."""
 
     @endpoint(STYLE)
     async def list_models(exchange: Exchange) -> web.StreamResponse:
         check_auth(exchange, config)
+        engine.resolve(chosen_scenario(exchange.request))  # /s/NAME must exist
         return exchange.json(model_list_body(config))
 
     @endpoint(STYLE)
     async def retrieve_model(exchange: Exchange) -> web.StreamResponse:
         check_auth(exchange, config)
+        engine.resolve(chosen_scenario(exchange.request))  # /s/NAME must exist
         model_id = exchange.request.match_info["model_id"]
         info = config.models.get(model_id)
         if info is None or not config.models.accepts(model_id):
