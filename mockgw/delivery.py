@@ -128,15 +128,17 @@ async def send_stream(
     if fault is not None and fault.after_events is not None:
         cut = min(fault.after_events, len(body))
     gaps = _gaps(timing, len(events))
+    # ``after`` counts from the first event (as documented), not from the headers: with a
+    # ttft longer than ``after`` the stream would otherwise break right after its first event.
     deadline = None
-    if fault is not None and fault.after_seconds is not None:
-        deadline = time.monotonic() + fault.after_seconds
     for index in range(cut):
         if deadline is not None and time.monotonic() >= deadline:
             break
         if gaps[index] > 0:
             await asyncio.sleep(gaps[index])
         await response.write(body[index])
+        if index == 0 and fault is not None and fault.after_seconds is not None:
+            deadline = time.monotonic() + fault.after_seconds
     else:
         index = cut
     if fault is None:
@@ -170,8 +172,9 @@ async def _break(
         await response.write(error_event(fault.error))
         await response.write_eof()
     elif fault.kind == "no_terminator":
-        for event in rest:
-            await response.write(event)
+        # A clean end of the body after the events sent so far, without the terminator
+        # ([DONE] / message_stop): ``after_events`` past the last event drops only the
+        # terminator, fewer ends the reply early, as a proxy closing the stream would.
         await response.write_eof()
     elif fault.kind == "truncate":
         await response.write(_truncated(rest[0] if rest else b'data: {"truncated": true}\n\n'))

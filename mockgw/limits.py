@@ -3,7 +3,9 @@
 Each scenario with ``limits`` gets buckets that refill continuously (``rpm / 60``
 requests per second). A request that finds its bucket empty is refused with 429 and a
 ``retry-after`` equal to the real wait; every response carries remaining/reset
-headers that count down, in the provider's own names and formats.
+headers that count down, in the provider's own names and formats. A request that
+costs more than a whole bucket can never be admitted: it is refused as ``too_large``,
+with the bucket's refill time (at most a minute) as a bounded retry-after.
 """
 
 from __future__ import annotations
@@ -47,11 +49,18 @@ class TokenBucket:
 @dataclass(frozen=True, slots=True)
 class Admission:
     granted: bool
-    retry_after: float
+    retry_after: float  # seconds; always finite
     headers: dict[str, str]
+    # The bucket that refused the request ("requests" or "tokens"), its size and the
+    # request's cost in it, for the provider's error message.
+    limited_by: str | None = None
+    limit: int = 0
+    requested: int = 0
+    # The request costs more than the whole bucket: waiting can never admit it.
+    too_large: bool = False
 
 
-def _duration(seconds: float) -> str:
+def openai_duration(seconds: float) -> str:
     """OpenAI's reset format: ``12ms``, ``6s``, ``1m0s``."""
     if seconds < 1:
         return f"{max(0, round(seconds * 1000))}ms"
@@ -98,13 +107,33 @@ class RateLimiter:
             costs = {"requests": 1.0, "tokens": float(tokens)}
             for bucket in buckets.values():
                 bucket.refill(now)
-            wait = max((b.wait_for(costs[n]) for n, b in buckets.items()), default=0.0)
-            granted = wait == 0
-            if granted:
+            waits = {name: b.wait_for(costs[name]) for name, b in buckets.items()}
+            limited_by = max(waits, key=waits.__getitem__, default=None)
+            if limited_by is None or waits[limited_by] == 0:
                 for name, bucket in buckets.items():
                     bucket.level -= costs[name]
-            headers = _headers(api, buckets, now)
-        return Admission(granted, wait, headers)
+                return Admission(True, 0.0, _headers(api, buckets, now))
+            bucket = buckets[limited_by]
+            wait = waits[limited_by]
+            too_large = math.isinf(wait)
+            if too_large:
+                # Never admissible; the time an empty bucket takes to fill (a minute) is
+                # the longest any admissible request could have to wait.
+                wait = bucket.capacity / bucket.per_second
+            return Admission(
+                False,
+                wait,
+                _headers(api, buckets, now),
+                limited_by=limited_by,
+                limit=int(bucket.capacity),
+                requested=math.ceil(costs[limited_by]),
+                too_large=too_large,
+            )
+
+    def forget(self, key: str) -> None:
+        """Drop a bucket (a session reset): the next request starts from a full one."""
+        with self._lock:
+            self._buckets.pop(key, None)
 
 
 def _headers(api: Api, buckets: dict[str, TokenBucket], now: float) -> dict[str, str]:
@@ -114,7 +143,7 @@ def _headers(api: Api, buckets: dict[str, TokenBucket], now: float) -> dict[str,
         if api == "openai":
             headers[f"x-ratelimit-limit-{name}"] = str(int(bucket.capacity))
             headers[f"x-ratelimit-remaining-{name}"] = remaining
-            headers[f"x-ratelimit-reset-{name}"] = _duration(bucket.until_full())
+            headers[f"x-ratelimit-reset-{name}"] = openai_duration(bucket.until_full())
         else:
             moment = datetime.now(timezone.utc) + timedelta(seconds=bucket.until_full())
             headers[f"anthropic-ratelimit-{name}-limit"] = str(int(bucket.capacity))

@@ -4,8 +4,9 @@ The engine owns all mutable scenario state, keyed by session, so that tests shar
 one server never see each other's counters or states. Every random choice (a rule's
 ``probability``, a delay distribution, jitter) comes from the session's generator,
 seeded from the server seed and the session id: the same requests replay the same
-outcomes, whatever other sessions do. It runs on the server's event loop; the lock
-only guards admin access from other threads.
+outcomes, whatever other sessions do. Rate limits (``limits``) are charged for the
+chaos scenario first, then for the request's own, before its rules are tried. It runs on
+the server's event loop; the lock only guards admin access from other threads.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from multidict import CIMultiDictProxy
 from mockgw.auth import bearer_token
 from mockgw.core import ChatRequest
 from mockgw.errors import ApiError
-from mockgw.limits import RateLimiter
+from mockgw.limits import Admission, RateLimiter, openai_duration
 from mockgw.plan import Plan
 from mockgw.presets import preset_error
 from mockgw.reply import generated_completion
@@ -177,10 +178,14 @@ class Engine:
     def reset_session(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)
+            # A reset session starts afresh, its ``per: session`` rate limits included.
+            for limiter in self._limiters.values():
+                limiter.forget(RateLimiter.bucket_key(limiter.limits, None, session_id))
 
     def reset_all(self) -> None:
         with self._lock:
             self._sessions.clear()
+            self._limiters.clear()
 
     # --- answering ----------------------------------------------------------------
 
@@ -214,19 +219,26 @@ class Engine:
     ) -> Plan:
         chosen = self.resolve(scenario)
         chaos = self._scenarios.get(self.chaos) if self.chaos else None
+        if chaos is not None and chosen is not None and chaos.name == chosen.name:
+            # Trying its rules twice would draw every probability twice (10 % -> 19 %).
+            chaos = None
         if chosen is None and chaos is None:
             return Plan(completion=generated_completion(request))
         with self._lock:
             state = self.session(session)
             ctx = MatchContext(request, body, headers, state.counters)
+            limit_headers: dict[str, str] = {}
             if chaos is not None:
+                # Server-wide limits (``--chaos rate-limited-60-rpm``) apply to everything.
+                limit_headers = self._admit(chaos, request, headers, session)
                 current = state.states.get(chaos.name, INITIAL_STATE)
                 for rule in chaos.rules:
                     if self._fits(rule, chaos, state, current, ctx):
-                        return self._fire(rule, chaos, state, current, ctx)
+                        plan = self._fire(rule, chaos, state, current, ctx)
+                        return _with_headers(plan, limit_headers)
             if chosen is None:
-                return Plan(completion=generated_completion(request))
-            limit_headers = self._admit(chosen, request, headers, session)
+                return _with_headers(Plan(completion=generated_completion(request)), limit_headers)
+            limit_headers = {**limit_headers, **self._admit(chosen, request, headers, session)}
             current = state.states.get(chosen.name, INITIAL_STATE)
             for rule in chosen.rules:
                 if self._fits(rule, chosen, state, current, ctx):
@@ -264,13 +276,23 @@ class Engine:
         admission = limiter.admit(key, cost, request.api)
         if admission.granted:
             return admission.headers
-        raise preset_error(
+        error = preset_error(
             "rate_limit",
             request.api,
             model=request.model,
+            message=_limit_message(request, admission),
+            type_=admission.limited_by if request.api == "openai" else None,
             headers=admission.headers,
-            retry_after=admission.retry_after if admission.retry_after < 1e9 else 60.0,
+            retry_after=admission.retry_after,
+            # Waiting cannot admit a request bigger than the bucket: SDKs must not retry.
+            should_retry=False if admission.too_large else None,
         )
+        # The preset's stand-in "exhausted" headers for a bucket this scenario does not
+        # have would contradict the server's usual ones: let those show through.
+        for name in [n for n in error.headers if _is_limit_header(n)]:
+            if name not in admission.headers:
+                del error.headers[name]
+        raise error
 
     def _fits(
         self,
@@ -343,6 +365,46 @@ class Engine:
         reply = rule.replies[min(position, len(rule.replies) - 1)]
         render = RenderContext(ctx, count=count, state=current, rng=state.rng)
         return build_plan(reply, render, scenario=scenario.name, rule=rule.label)
+
+
+def _is_limit_header(name: str) -> bool:
+    lower = name.lower()
+    return lower.startswith(("x-ratelimit-", "anthropic-ratelimit-"))
+
+
+def _limit_message(request: ChatRequest, admission: Admission) -> str:
+    """The provider's wording for a refusal by a real bucket, with its real numbers."""
+    unit = admission.limited_by or "requests"
+    limit, requested = admission.limit, admission.requested
+    if request.api == "openai":
+        short = "RPM" if unit == "requests" else "TPM"
+        if admission.too_large:
+            return (
+                f"Request too large for {request.model} in organization org-mockgw on "
+                f"{unit} per min ({short}): Limit {limit}, Requested {requested}. The input "
+                "or output tokens must be reduced in order to run successfully. Visit "
+                "https://platform.openai.com/account/rate-limits to learn more."
+            )
+        used = max(0, limit - int(admission.headers.get(f"x-ratelimit-remaining-{unit}", 0)))
+        return (
+            f"Rate limit reached for {request.model} in organization org-mockgw on {unit} "
+            f"per min ({short}): Limit {limit}, Used {used}, Requested {requested}. Please "
+            f"try again in {openai_duration(admission.retry_after)}. Visit "
+            "https://platform.openai.com/account/rate-limits to learn more."
+        )
+    what = "requests" if unit == "requests" else "tokens"
+    if admission.too_large:
+        return (
+            f"This request would use {requested} {what}, more than the rate limit for your "
+            f"organization of {limit} {what} per minute allows. Please reduce the prompt "
+            "length or the maximum tokens requested."
+        )
+    return (
+        f"This request would exceed the rate limit for your organization of {limit} {what} "
+        "per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits. You "
+        "can see the response headers for current usage. Please reduce the prompt length or "
+        "the maximum tokens requested, or try again later."
+    )
 
 
 def _with_headers(plan: Plan, headers: dict[str, str]) -> Plan:

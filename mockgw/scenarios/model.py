@@ -206,6 +206,13 @@ class LogNormal(_Strict):
     sigma: float = Field(default=0.5, gt=0, le=5)
     max: Duration = Field(description="cap: a lognormal tail is unbounded, a test must not be")
 
+    @model_validator(mode="after")
+    def _capped_above_median(self) -> LogNormal:
+        # Otherwise most draws would be the cap: a fixed delay in disguise.
+        if self.median > self.max:
+            raise ValueError("lognormal: 'median' must not exceed 'max'")
+        return self
+
 
 class Distribution(_Strict):
     """A random duration, drawn from the session's seeded generator (replayable)."""
