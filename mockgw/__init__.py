@@ -1,7 +1,8 @@
 """mockgw: an offline emulator of LLM gateway APIs for testing clients.
 
-Start one in-process with :func:`build_app` and any aiohttp runner, or from the shell
-with ``mockgw serve``.
+In tests, use the pytest plugin's ``mockgw`` fixture or :class:`MockGateway`; in CI,
+``mockgw serve``. Names listed in ``__all__`` are the public API: they change only
+with a changelog line.
 """
 
 from __future__ import annotations
@@ -11,13 +12,19 @@ from mockgw.app import build_app
 from mockgw.catalogue import ModelCatalogue
 from mockgw.config import ServerConfig
 from mockgw.errors import ApiError, ConfigError, MockgwError
+from mockgw.gateway import GatewaySession, MockGateway
+from mockgw.scenarios.loader import ScenarioLoadError, load_scenarios
 
 __all__ = [
     "ApiError",
     "ConfigError",
+    "GatewaySession",
+    "MockGateway",
     "MockgwError",
     "ModelCatalogue",
+    "ScenarioLoadError",
     "ServerConfig",
     "__version__",
     "build_app",
+    "load_scenarios",
 ]

@@ -26,7 +26,12 @@ from mockgw.selection import chosen_scenario, chosen_session
 
 
 async def plan_answer(
-    exchange: Exchange, engine: Engine, chat: ChatRequest, body: dict[str, Any]
+    exchange: Exchange,
+    engine: Engine,
+    chat: ChatRequest,
+    body: dict[str, Any],
+    *,
+    max_wait: float,
 ) -> Plan:
     """The plan for ``chat``; a scripted error is raised, after its delay, as ApiError."""
     request = exchange.request
@@ -48,7 +53,8 @@ async def plan_answer(
         )
     exchange.extra_headers.update(plan.headers)
     if plan.timing.delay > 0:
-        await asyncio.sleep(plan.timing.delay)
+        # Like hangs and stalls, no scripted wait outlasts the server's maximum.
+        await asyncio.sleep(min(plan.timing.delay, max_wait))
     if plan.error is not None:
         raise plan.error
     return plan

@@ -127,7 +127,7 @@ async def send_stream(
     cut = len(body)
     if fault is not None and fault.after_events is not None:
         cut = min(fault.after_events, len(body))
-    gaps = _gaps(timing, len(events))
+    gaps = [min(gap, max_wait) for gap in _gaps(timing, len(events))]
     # ``after`` counts from the first event (as documented), not from the headers: with a
     # ttft longer than ``after`` the stream would otherwise break right after its first event.
     deadline = None

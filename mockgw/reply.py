@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import random
+import threading
 from typing import Any
 
 from mockgw.core import (
@@ -116,14 +117,17 @@ def generated_completion(request: ChatRequest) -> Completion:
     if cached is None:
         choices = tuple(_choice(request, seed + i) for i in range(request.n))
         cached = completion_of(request, choices)
-        if len(_completions) >= _CACHE_SIZE:
-            _completions.pop(next(iter(_completions)))
-        _completions[key] = cached
+        # Several servers (threads) share this cache: evict and insert under a lock.
+        with _completions_lock:
+            if len(_completions) >= _CACHE_SIZE:
+                _completions.pop(next(iter(_completions)), None)
+            _completions[key] = cached
     return cached
 
 
 _CACHE_SIZE = 2048
 _completions: dict[tuple[object, ...], Completion] = {}
+_completions_lock = threading.Lock()
 
 
 def tool_arguments(tool: ToolSpec, rng: random.Random) -> dict[str, Any]:

@@ -11,6 +11,7 @@ the server's event loop; the lock only guards admin access from other threads.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import random
 import threading
@@ -195,8 +196,6 @@ class Engine:
             return None
         scenario = self._scenarios.get(name)
         if scenario is None:
-            import difflib
-
             near = difflib.get_close_matches(name, self._scenarios, n=1)
             hint = f" Did you mean '{near[0]}'?" if near else ""
             known = ", ".join(self.names) or "none are loaded"

@@ -38,7 +38,6 @@ class MatchContext:  # no slots: cached_property needs an instance __dict__
     body: Mapping[str, Any]
     headers: Mapping[str, str] | CIMultiDictProxy[str]
     counters: Mapping[str, int] = field(default_factory=dict)
-    _cache: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def last_user(self) -> str:

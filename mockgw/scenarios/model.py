@@ -7,7 +7,9 @@ column to the errors these models raise.
 
 from __future__ import annotations
 
+import math
 import re
+import typing
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,6 +23,7 @@ from pydantic import (
 )
 
 NeutralFinish = Literal["end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"]
+NEUTRAL_FINISHES: tuple[NeutralFinish, ...] = typing.get_args(NeutralFinish)
 # Provider words users will naturally write, mapped to the neutral ones.
 FINISH_ALIASES: dict[str, NeutralFinish] = {
     "stop": "end",
@@ -38,8 +41,8 @@ def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("a duration is a string with a unit, e.g. '150ms' or '2s'")
     if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError("a duration is a finite, non-negative number of seconds")
         return float(value)
     match = _DURATION.match(str(value))
     if not match:
@@ -306,7 +309,10 @@ class Reply(_Strict):
     )
     tool_calls: list[ToolCallSpec] | None = None
     thinking: str | None = None
-    finish_reason: str | None = None
+    finish_reason: Annotated[
+        NeutralFinish | None,
+        WithJsonSchema({"enum": [*NEUTRAL_FINISHES, *FINISH_ALIASES], "type": "string"}),
+    ] = None
     usage: UsageOverride | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     delay: Delay = Field(default=0.0, description="delay before answering, e.g. '200ms'")
@@ -337,11 +343,11 @@ class Reply(_Strict):
             )
         return value
 
-    @field_validator("finish_reason")
+    @field_validator("finish_reason", mode="before")
     @classmethod
-    def _finish(cls, value: str | None) -> str | None:
-        valid = {"end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"}
-        if value is None or value in valid:
+    def _finish(cls, value: Any) -> Any:
+        valid = set(NEUTRAL_FINISHES)
+        if value is None or value in valid or not isinstance(value, str):
             return value
         if value in FINISH_ALIASES:
             return FINISH_ALIASES[value]

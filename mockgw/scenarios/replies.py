@@ -20,6 +20,7 @@ from mockgw.reply import (
     forced_tool,
     generated_thinking,
     shape_choice,
+    tool_arguments,
     tool_call_id,
 )
 from mockgw.scenarios.matching import MatchContext
@@ -214,7 +215,7 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
                 text=text,
                 tool_calls=calls,
                 thinking=thinking,
-                finish=reply.finish_reason,  # type: ignore[arg-type]
+                finish=reply.finish_reason,
             )
         )
     completion = completion_of(request, tuple(choices))
@@ -256,7 +257,7 @@ def _generated(request: ChatRequest, rng: random.Random) -> tuple[tuple[ToolCall
     if tool is None:
         return (), body_text(request, rng)
     call_id = tool_call_id(request.api, rng)
-    return (ToolCall(call_id, tool.name, instance_from_schema(tool.parameters, rng)),), ""
+    return (ToolCall(call_id, tool.name, tool_arguments(tool, rng)),), ""
 
 
 def _tool_calls(
@@ -271,6 +272,6 @@ def _tool_calls(
             tool = next((t for t in request.tools if t.name == spec.name), None)
             if tool is None:
                 warnings.append(f"tool '{spec.name}' is not offered; its arguments are empty")
-            arguments = instance_from_schema(tool.parameters, rng) if tool else {}
+            arguments = tool_arguments(tool, rng) if tool else {}
         calls.append(ToolCall(spec.id or tool_call_id(request.api, rng), spec.name, arguments))
     return calls

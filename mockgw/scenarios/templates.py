@@ -7,6 +7,7 @@ errors, so a typo fails when the file is loaded, not as a blank in a reply.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -89,8 +90,6 @@ def compile_template(text: str) -> Template:
             )
         path = tuple(expr["path"].split("."))
         if path[0] not in ROOTS:
-            import difflib
-
             near = difflib.get_close_matches(path[0], ROOTS, n=1)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             raise TemplateError(

@@ -104,7 +104,7 @@ def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
-        plan = await plan_answer(exchange, engine, chat, body)
+        plan = await plan_answer(exchange, engine, chat, body, max_wait=config.max_wait_seconds)
         prefix = cache_prefix(body)
         completion = plan.completion
         if completion is not None and not plan.usage_scripted:

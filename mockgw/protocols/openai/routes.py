@@ -79,7 +79,7 @@ def routes(config: ServerConfig, engine: Engine) -> list[web.RouteDef]:
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
-        plan = await plan_answer(exchange, engine, chat, body)
+        plan = await plan_answer(exchange, engine, chat, body, max_wait=config.max_wait_seconds)
         meta = ResponseMeta.new(chat.model, int(time.time()))
         completion = plan.completion
         return await deliver(
