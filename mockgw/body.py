@@ -31,6 +31,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON value")
 
 
+# Built once: json.loads with keyword arguments builds a new decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _has_lone_surrogate(body: Any) -> bool:
     """Whether any string holds an unpaired surrogate, which cannot be sent back as UTF-8."""
     try:
@@ -58,7 +62,7 @@ async def read_json_object(request: web.Request, *, limit: int) -> dict[str, Any
     if len(raw) > limit:
         raise BodyProblem("too_large", f"{len(raw)} bytes > {limit}")
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        body = _DECODER.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise BodyProblem("not_json", str(exc)) from None
     except RecursionError:

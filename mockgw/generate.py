@@ -96,8 +96,9 @@ _ids = random.Random(secrets.randbits(64))
 
 
 def unique_id(length: int) -> str:
-    """A fresh alphanumeric id (request ids, completion ids): unique, not secret."""
-    return "".join(_ids.choices(_ALNUM, k=length))
+    """A fresh id (request ids, completion ids): unique, not secret; hex digits are
+    alphanumeric like the real ids, and one big random integer is the cheapest source."""
+    return f"{_ids.getrandbits(4 * length):0{length}x}"
 
 
 def random_id(rng: random.Random, length: int = 24) -> str:
