@@ -20,15 +20,14 @@ from typing import Any
 import yaml
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from pydantic import ValidationError
 
 from mockgw._version import __version__
+from mockgw.auth import bearer_token
 from mockgw.cache import PromptCache
 from mockgw.journal import JOURNAL
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
-from mockgw.scenarios.model import Rule, Scenario
-from mockgw.selection import SESSION_SCENARIOS
+from mockgw.selection import DEFAULT_SESSION, SESSION_SCENARIOS
 
 PREFIX = "/__mockgw"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -57,9 +56,17 @@ def admin_guard(token: str | None) -> Middleware:
         if not request.path.startswith(PREFIX + "/"):
             return await handler(request)
         if token and request.path != f"{PREFIX}/health":
-            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            # The scheme is required: a bare "Authorization: <token>" is not accepted.
+            given = bearer_token(request.headers) or ""
             if not hmac.compare_digest(given.encode(), token.encode()):
                 return _error(401, "the admin API needs 'Authorization: Bearer <admin token>'")
+        unrouted = request.match_info.http_exception
+        if unrouted is not None:
+            # An admin client gets the admin error shape, not a provider's "Invalid URL".
+            if isinstance(unrouted, web.HTTPMethodNotAllowed):
+                allowed = ", ".join(sorted(unrouted.allowed_methods))
+                return _error(405, f"{request.method} is not allowed here; use {allowed}")
+            return _error(404, f"no admin route {request.method} {request.path}")
         try:
             return await handler(request)
         except AdminError as exc:
@@ -71,17 +78,29 @@ def admin_guard(token: str | None) -> Middleware:
     return guard
 
 
+def _is_yaml(request: web.Request) -> bool:
+    return "yaml" in request.content_type
+
+
+async def _text(request: web.Request) -> str:
+    try:
+        return (await request.read()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # request.text() would raise this out of the handler: a 500.
+        raise AdminError(400, f"the request body is not UTF-8: {exc}") from None
+
+
 async def _payload(request: web.Request) -> Any:
     """The request body as JSON, or YAML when the content type says so."""
-    raw = await request.text()
+    raw = await _text(request)
     if not raw.strip():
         raise AdminError(400, "the request body is empty")
     try:
-        if "yaml" in request.content_type:
+        if _is_yaml(request):
             return yaml.safe_load(raw)
         return json.loads(raw)
-    except (ValueError, yaml.YAMLError) as exc:
-        kind = "YAML" if "yaml" in request.content_type else "JSON"
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:
+        kind = "YAML" if _is_yaml(request) else "JSON"
         raise AdminError(400, f"the request body is not valid {kind}: {exc}") from None
 
 
@@ -116,25 +135,74 @@ def _known(engine: Engine, name: str) -> None:
         raise AdminError(404, f"no scenario named '{name}'; known: {', '.join(engine.names)}")
 
 
-def _rebuilt(engine: Engine, name: str, rules: list[Rule]) -> None:
-    """Replace scenario ``name``'s rules, keeping everything else about it."""
+def _rebuilt(engine: Engine, name: str, rules: list[Any], *, added: int = 0) -> None:
+    """Replace scenario ``name``'s rules, keeping everything else about it.
+
+    ``rules`` are plain data (the last ``added`` of them as the client sent them); the
+    whole scenario goes through the loader, so new rules get the same checks and the
+    same messages (unknown keys with the nearest valid one, states, templates, presets)
+    as rules in a file.
+    """
     compiled = engine.get(name)
     assert compiled is not None
-    scenario = Scenario.model_validate(
-        {
-            "scenario": name,
-            "unmatched": compiled.unmatched,
-            "limits": compiled.limits,
-            "rules": rules,
-        }
-    )
-    # Re-load through the loader so its checks (states, templates, presets) apply too.
-    text = yaml.safe_dump(scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True))
-    (loaded,) = load_text(text, name=f"<admin: {name}>").values()
-    engine.add(LoadedScenario(loaded.scenario, compiled.source, 1))
+    document = {
+        "scenario": name,
+        "unmatched": compiled.unmatched,
+        "limits": compiled.limits.model_dump(mode="json", exclude_unset=True)
+        if compiled.limits
+        else None,
+        "rules": rules,
+    }
+    try:
+        (loaded,) = load_text(yaml.safe_dump(document), name=f"<admin: {name}>").values()
+    except ScenarioLoadError as exc:
+        # Line numbers of a document the client never saw would only confuse.
+        problems = [p.message for p in exc.problems]
+        existing = len(rules) - added
+        where = f" (the new ones start at rules[{existing}])" if added else ""
+        raise AdminError(
+            400,
+            f"invalid rules for scenario '{name}'{where}: " + "; ".join(problems),
+            problems=problems,
+        ) from None
+    # Keep where the scenario came from; its source is "file:line".
+    file, _, line = compiled.source.rpartition(":")
+    engine.add(LoadedScenario(loaded.scenario, file, int(line) if line.isdigit() else 1))
+
+
+def _current_rules(engine: Engine, name: str) -> list[tuple[str, Any]]:
+    """(label, plain data) of each rule of ``name``, in file order."""
+    compiled = engine.get(name)
+    assert compiled is not None
+    # exclude_unset, not exclude_defaults: validators look at which keys were given
+    # (``equals: null`` is a condition; without the key it is an error).
+    return [
+        (r.label, r.rule.model_dump(mode="json", by_alias=True, exclude_unset=True))
+        for r in sorted(compiled.rules, key=lambda r: r.index)
+    ]
 
 
 def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
+    # Sessions created or reset through this API; with the journal and the session
+    # scenarios they decide which session ids are known (others get a 404).
+    created: set[str] = set()
+
+    def _existing_session(request: web.Request) -> str:
+        session = _session_id(request)
+        known = (
+            session == DEFAULT_SESSION
+            or session in created
+            or session in request.app[SESSION_SCENARIOS]
+            or request.app[JOURNAL].has_session(session)
+        )
+        if not known:
+            raise AdminError(
+                404,
+                f"no session '{session}': create it with POST {PREFIX}/sessions, "
+                f"or send a request under /session/{session}/",
+            )
+        return session
+
     async def version(request: web.Request) -> web.Response:
         return web.json_response({"version": __version__})
 
@@ -147,9 +215,18 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
         )
 
     async def add_scenarios(request: web.Request) -> web.Response:
-        payload = await _payload(request)
-        text = yaml.safe_dump_all(payload if isinstance(payload, list) else [payload])
+        if _is_yaml(request):
+            # The loader reads the text itself: its line numbers are the client's, a
+            # body may hold several documents, and duplicate keys are reported.
+            text = await _text(request)
+            if not text.strip():
+                raise AdminError(400, "the request body is empty")
+        else:
+            payload = await _payload(request)
+            text = yaml.safe_dump_all(payload if isinstance(payload, list) else [payload])
         loaded = load_text(text, name="<admin>")
+        if not loaded:
+            raise AdminError(400, "the request body holds no scenario")
         for item in loaded.values():
             engine.add(item)
         return web.json_response({"added": sorted(loaded)}, status=201)
@@ -159,7 +236,9 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
 
     async def set_active(request: web.Request) -> web.Response:
         payload = await _payload(request)
-        name = payload.get("scenario") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict) or "scenario" not in payload:
+            raise AdminError(400, 'expected a JSON object {"scenario": NAME or null}')
+        name = payload["scenario"]
         if name is not None:
             _known(engine, _field(payload, "scenario"))
         engine.default = name
@@ -170,34 +249,31 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
         _known(engine, name)
         payload = await _payload(request)
         items = payload if isinstance(payload, list) else [payload]
-        try:
-            new = [Rule.model_validate(item) for item in items]
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise AdminError(400, f"invalid rule: {where}: {first['msg']}") from None
-        compiled = engine.get(name)
-        assert compiled is not None
-        current = [r.rule for r in sorted(compiled.rules, key=lambda r: r.index)]
-        _rebuilt(engine, name, current + new)
+        if not items:
+            raise AdminError(400, "no rules given: send one rule object or a list of them")
+        bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+        if bad:
+            raise AdminError(400, f"a rule is a JSON object; item {bad[0]} is not")
+        current = [data for _, data in _current_rules(engine, name)]
+        _rebuilt(engine, name, current + items, added=len(items))
         return web.json_response(_scenario_view(engine, name), status=201)
 
     async def remove_rule(request: web.Request) -> web.Response:
         name, label = request.match_info["name"], request.match_info["rule"]
         _known(engine, name)
-        compiled = engine.get(name)
-        assert compiled is not None
-        ordered = sorted(compiled.rules, key=lambda r: r.index)
-        if label not in {r.label for r in ordered}:
-            labels = ", ".join(r.label for r in ordered)
+        current = _current_rules(engine, name)
+        if label not in {lab for lab, _ in current}:
+            labels = ", ".join(lab for lab, _ in current) or "none"
             raise AdminError(404, f"scenario '{name}' has no rule '{label}'; rules: {labels}")
-        _rebuilt(engine, name, [r.rule for r in ordered if r.label != label])
+        _rebuilt(engine, name, [data for lab, data in current if lab != label])
         return web.json_response(_scenario_view(engine, name))
 
     async def create_session(request: web.Request) -> web.Response:
         payload = await _payload(request) if request.can_read_body else {}
-        session = (payload or {}).get("id") if isinstance(payload, dict) else None
-        session = session or uuid.uuid4().hex
+        if not isinstance(payload, dict):
+            raise AdminError(400, 'expected a JSON object {"id"?: ID, "scenario"?: NAME}')
+        session = payload.get("id")
+        session = uuid.uuid4().hex if session is None else session
         if not isinstance(session, str) or not _SESSION_ID.match(session):
             raise AdminError(400, "a session id is 1-100 letters, digits, '_', '.' or '-'")
         scenario = payload.get("scenario") if isinstance(payload, dict) else None
@@ -205,32 +281,35 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
             _known(engine, _field(payload, "scenario"))
             request.app[SESSION_SCENARIOS][session] = scenario
         engine.session(session)
+        created.add(session)
         return web.json_response(
             {"id": session, "prefix": f"/session/{session}", "scenario": scenario}, status=201
         )
 
     async def reset_session(request: web.Request) -> web.Response:
-        session = _session_id(request)
+        session = _existing_session(request)
         engine.reset_session(session)
         request.app[JOURNAL].clear(session)
+        created.add(session)  # reset, not forgotten: it stays known
         return web.json_response({"id": session, "reset": True})
 
     async def delete_session(request: web.Request) -> web.Response:
-        session = _session_id(request)
+        session = _existing_session(request)
         engine.reset_session(session)
         request.app[JOURNAL].clear(session)
         request.app[SESSION_SCENARIOS].pop(session, None)
+        created.discard(session)
         return web.json_response({"id": session, "deleted": True})
 
     async def session_scenario(request: web.Request) -> web.Response:
-        session = _session_id(request)
+        session = _existing_session(request)
         name = _field(await _payload(request), "scenario")
         _known(engine, name)
         request.app[SESSION_SCENARIOS][session] = name
         return web.json_response({"id": session, "scenario": name})
 
     async def get_state(request: web.Request) -> web.Response:
-        state = engine.session(_session_id(request))
+        state = engine.session(_existing_session(request))
         return web.json_response(
             {
                 "states": dict(state.states),
@@ -240,21 +319,25 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
         )
 
     async def set_state(request: web.Request) -> web.Response:
+        session = _existing_session(request)
         payload = await _payload(request)
         scenario, value = _field(payload, "scenario"), _field(payload, "state")
         _known(engine, scenario)
-        state = engine.session(_session_id(request))
-        state.states[scenario] = value
         counters = payload.get("counters", {})
+        # Checked before anything changes: a bad request must not half-apply. (bool is
+        # an int subclass, but "true" is not a count.)
         if not isinstance(counters, dict) or not all(
-            isinstance(k, str) and isinstance(v, int) for k, v in counters.items()
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+            for k, v in counters.items()
         ):
             raise AdminError(400, "'counters' must map names to whole numbers")
+        state = engine.session(session)
+        state.states[scenario] = value
         state.counters.update(counters)
         return await get_state(request)
 
     async def reset_state(request: web.Request) -> web.Response:
-        engine.reset_session(_session_id(request))
+        engine.reset_session(_existing_session(request))
         return await get_state(request)
 
     def _filters(request: web.Request) -> dict[str, Any]:
@@ -263,6 +346,8 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
             numbers = {k: int(query[k]) for k in ("status", "since", "limit") if k in query}
         except ValueError:
             raise AdminError(400, "status, since and limit must be whole numbers") from None
+        if numbers.get("limit", 0) < 0:
+            raise AdminError(400, "limit must be 0 or more")
         text = {k: query[k] for k in ("session", "api", "rule") if k in query}
         return {**numbers, **text}
 
@@ -291,6 +376,7 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
         engine.reset_all()
         request.app[JOURNAL].clear()
         request.app[SESSION_SCENARIOS].clear()
+        created.clear()
         cache.clear()
         return web.json_response({"reset": True, "at": time.time()})
 

@@ -174,10 +174,16 @@ class MockGateway:
         return self.journal.query(**filters)
 
     def reset(self) -> None:
-        """Forget every session's state and the whole journal."""
+        """Forget every session's state, the whole journal and the prompt cache.
+
+        The same as the admin API's ``POST /__mockgw/reset``.
+        """
+        from mockgw.app import PROMPT_CACHE
+
         self.engine.reset_all()
         self.journal.clear()
         self._session_scenarios.clear()
+        self._app_part(PROMPT_CACHE).clear()
 
 
 class GatewaySession:

@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from mockgw.errors import ConfigError
+
 DEFAULT_MAX_ENTRIES = 1000
 MAX_SESSIONS = 1000
 REDACTED = "[redacted]"
@@ -58,6 +60,9 @@ class Entry:
 
 class Journal:
     def __init__(self, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if max_entries < 0:
+            # deque(maxlen=-1) would raise on the first request, answering it with a 500.
+            raise ConfigError(f"--journal-size {max_entries}: must be 0 or more")
         self.max_entries = max_entries
         self._sessions: OrderedDict[str, deque[Entry]] = OrderedDict()
         self._seq = itertools.count(1)
@@ -77,6 +82,10 @@ class Journal:
                 self._sessions.move_to_end(entry.session)
             entries.append(entry)
 
+    def has_session(self, session: str) -> bool:
+        with self._lock:
+            return session in self._sessions
+
     def _all(self, session: str | None) -> Iterator[Entry]:
         with self._lock:
             if session is not None:
@@ -94,7 +103,10 @@ class Journal:
         since: int | None = None,
         limit: int | None = None,
     ) -> list[Entry]:
-        """Entries in the order they were recorded, filtered; ``since`` is a ``seq``."""
+        """Entries in the order they were recorded, filtered; ``since`` is a ``seq``.
+
+        ``limit`` keeps the newest ``limit`` of them (0 keeps none).
+        """
         found = [
             e
             for e in self._all(session)
@@ -103,7 +115,10 @@ class Journal:
             and (rule is None or e.rule == rule)
             and (since is None or e.seq > since)
         ]
-        return found[-limit:] if limit else found
+        if limit is None:
+            return found
+        # Not found[-limit:]: that is everything for 0, and drops the oldest for -1.
+        return found[max(len(found) - limit, 0) :] if limit > 0 else []
 
     def clear(self, session: str | None = None) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from mockgw.app import build_app
 from mockgw.config import ServerConfig
+from mockgw.errors import ConfigError
 
 # How long in-flight responses get to finish once a shutdown signal arrives.
 SHUTDOWN_GRACE_SECONDS = 3.0
@@ -57,6 +58,9 @@ async def serve(
     """Serve until SIGINT or SIGTERM, then let in-flight responses finish."""
     # Handlers go in before the announcement: a signal sent the moment a script reads
     # the first line must already mean "shut down gracefully".
+    if ready_file is not None:
+        # A file left by a killed run would announce a dead URL to a job already waiting.
+        ready_file.unlink(missing_ok=True)  # noqa: ASYNC240 - before serving anything
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -72,10 +76,14 @@ async def serve(
     print(f"mockgw listening on {base}", file=out, flush=True)
     if not quiet:
         print(banner(base), file=out, flush=True)
-    if ready_file is not None:
-        # Written once the socket accepts connections: CI can wait on its existence.
-        write_ready_file(ready_file, base)
     try:
+        if ready_file is not None:
+            # Written once the socket accepts connections: CI can wait on its existence.
+            try:
+                write_ready_file(ready_file, base)
+            except OSError as exc:
+                # Not "cannot listen on ...": the socket is fine, the path is not.
+                raise ConfigError(f"--ready-file {ready_file}: cannot write it: {exc}") from None
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

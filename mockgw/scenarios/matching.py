@@ -18,7 +18,9 @@ from typing import Any
 
 from multidict import CIMultiDictProxy
 
+from mockgw.auth import redact
 from mockgw.core import ChatRequest, ToolResult
+from mockgw.journal import SECRET_HEADERS
 from mockgw.scenarios.model import (
     Condition,
     PathMatch,
@@ -168,6 +170,17 @@ def _number_criterion(
 ) -> Criterion:
     description, predicate = _range_predicate(spec)
     return _value_criterion(f"{label} {description}", read, predicate, _plain)
+
+
+def _header_criterion(name: str, spec: Text) -> Criterion:
+    description, predicate = text_predicate(spec)
+    # A near miss is sent to the client and kept in the journal: never quote a credential.
+    show = _redacted if name.lower() in SECRET_HEADERS else _short
+    return _value_criterion(f"header {name} {description}", _header_reader(name), predicate, show)
+
+
+def _redacted(value: Any) -> str:
+    return repr(redact(str(value))) if value else "''"
 
 
 def _header_reader(name: str) -> Callable[[MatchContext], str]:
@@ -335,7 +348,7 @@ def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
     if c.turn is not None:
         out.append(_number_criterion("turn", c.turn, lambda ctx: ctx.turn))
     for name, header_spec in (c.headers or {}).items():
-        out.append(_text_criterion(f"header {name}", header_spec, _header_reader(name)))
+        out.append(_header_criterion(name, header_spec))
     for key, meta_spec in (c.metadata or {}).items():
         out.append(_text_criterion(f"metadata.{key}", meta_spec, _metadata_reader(key)))
     if c.response_format is not None:
