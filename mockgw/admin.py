@@ -19,7 +19,6 @@ from typing import Any
 
 import yaml
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from mockgw._version import __version__
 from mockgw.auth import bearer_token
@@ -48,25 +47,19 @@ def _error(status: int, message: str, **details: Any) -> web.Response:
     )
 
 
-def admin_guard(token: str | None) -> Middleware:
-    """Middleware: the token check, and AdminError -> a JSON 4xx for admin routes."""
+def guarded(handler: Handler, token: str | None) -> Handler:
+    """The token check, and AdminError -> a JSON 4xx, around one admin handler.
 
-    @web.middleware
-    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not request.path.startswith(PREFIX + "/"):
-            return await handler(request)
-        if token and request.path != f"{PREFIX}/health":
+    A wrapper per route rather than a middleware: middlewares run for every request,
+    and the API endpoints must not pay for the admin API.
+    """
+
+    async def run(request: web.Request) -> web.StreamResponse:
+        if token:
             # The scheme is required: a bare "Authorization: <token>" is not accepted.
             given = bearer_token(request.headers) or ""
             if not hmac.compare_digest(given.encode(), token.encode()):
                 return _error(401, "the admin API needs 'Authorization: Bearer <admin token>'")
-        unrouted = request.match_info.http_exception
-        if unrouted is not None:
-            # An admin client gets the admin error shape, not a provider's "Invalid URL".
-            if isinstance(unrouted, web.HTTPMethodNotAllowed):
-                allowed = ", ".join(sorted(unrouted.allowed_methods))
-                return _error(405, f"{request.method} is not allowed here; use {allowed}")
-            return _error(404, f"no admin route {request.method} {request.path}")
         try:
             return await handler(request)
         except AdminError as exc:
@@ -75,7 +68,34 @@ def admin_guard(token: str | None) -> Middleware:
             problems = [str(p) for p in exc.problems]
             return _error(400, "invalid scenario: " + "; ".join(problems), problems=problems)
 
-    return guard
+    return run
+
+
+def unrouted(request: web.Request, token: str | None) -> web.Response:
+    """An admin-shaped 404 or 405 for a request under /__mockgw/ that no route serves."""
+    if token and not hmac.compare_digest(
+        (bearer_token(request.headers) or "").encode(), token.encode()
+    ):
+        return _error(401, "the admin API needs 'Authorization: Bearer <admin token>'")
+    allowed = sorted(
+        {
+            route.method
+            for resource in request.app.router.resources()
+            if resource.canonical.startswith(PREFIX + "/") and _matches(resource, request.path)
+            for route in resource
+        }
+    )
+    if allowed:
+        return _error(405, f"{request.method} is not allowed here; use {', '.join(allowed)}")
+    return _error(404, f"no admin route {request.method} {request.path}")
+
+
+def _matches(resource: web.AbstractResource, path: str) -> bool:
+    info = resource.get_info()
+    pattern = info.get("pattern")
+    if pattern is not None:
+        return bool(pattern.fullmatch(path))
+    return info.get("path") == path
 
 
 def _is_yaml(request: web.Request) -> bool:
@@ -182,7 +202,7 @@ def _current_rules(engine: Engine, name: str) -> list[tuple[str, Any]]:
     ]
 
 
-def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
+def routes(engine: Engine, cache: PromptCache, token: str | None) -> list[web.RouteDef]:
     # Sessions created or reset through this API; with the journal and the session
     # scenarios they decide which session ids are known (others get a 404).
     created: set[str] = set()
@@ -381,7 +401,7 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
         return web.json_response({"reset": True, "at": time.time()})
 
     p = PREFIX
-    return [
+    table = [
         web.get(f"{p}/version", version),
         web.get(f"{p}/scenarios", list_scenarios),
         web.post(f"{p}/scenarios", add_scenarios),
@@ -401,3 +421,4 @@ def routes(engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
         web.get(f"{p}/unmatched", unmatched),
         web.post(f"{p}/reset", reset_all),
     ]
+    return [web.route(r.method, r.path, guarded(r.handler, token)) for r in table]

@@ -90,6 +90,7 @@ async def deliver(
             fault=fault,
             error_event=error_event,
             max_wait=max_wait,
+            sent=exchange.count_events,
         )
     # A stream fault on a plain request breaks what a plain request has: its body.
     if fault is None or fault.kind == "no_terminator":

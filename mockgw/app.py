@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from mockgw import admin
 from mockgw._version import __version__
@@ -68,17 +67,22 @@ def _unmatched(request: web.Request) -> tuple[WireStyle, ApiError]:
     return openai_routes.STYLE, openai_errors.invalid_url(request.method, request.path)
 
 
-@web.middleware
-async def provider_shaped_not_found(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    # aiohttp answers unknown paths with text/plain; SDKs expect the provider's JSON.
-    try:
-        return await handler(request)
-    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+def fallback(admin_token: str | None) -> RequestHandler:
+    """The last route: any path or method nothing else serves.
+
+    aiohttp would answer with text/plain; SDKs expect the provider's JSON and admin
+    clients the admin shape. A catch-all route costs nothing on matched requests,
+    where a middleware would run for every one.
+    """
+
+    async def unmatched(request: web.Request) -> web.StreamResponse:
+        if request.path.startswith(admin.PREFIX + "/"):
+            return admin.unrouted(request, admin_token)
         style, error = _unmatched(request)
         exchange = Exchange(request, style, style.new_request_id(), time.perf_counter())
         return exchange.error(error)
+
+    return unmatched
 
 
 def _by_api_version(openai: RequestHandler, anthropic: RequestHandler) -> RequestHandler:
@@ -106,11 +110,7 @@ async def health(request: web.Request) -> web.Response:
 def build_app(config: ServerConfig) -> web.Application:
     # aiohttp's own limit is a backstop; the codecs check the size first so that an
     # oversized body gets the provider's 413, not aiohttp's.
-    middlewares: list[Middleware] = [
-        admin.admin_guard(config.admin_token),
-        provider_shaped_not_found,
-    ]
-    app = web.Application(client_max_size=config.max_body_bytes + 1, middlewares=middlewares)
+    app = web.Application(client_max_size=config.max_body_bytes + 1)
     app[CONFIG] = config
     app[STARTED] = time.monotonic()
     app[PROMPT_CACHE] = PromptCache()
@@ -131,7 +131,9 @@ def build_app(config: ServerConfig) -> web.Application:
         )
     )
     app.router.add_get("/__mockgw/health", health)
-    app.add_routes(admin.routes(engine, app[PROMPT_CACHE]))
+    app.add_routes(admin.routes(engine, app[PROMPT_CACHE], config.admin_token))
     if config.watch and config.scenarios_dir is not None:
         app.cleanup_ctx.append(watcher(config.scenarios_dir, engine))
+    # Last, so that it only sees what no other route serves.
+    app.router.add_route("*", "/{tail:.*}", fallback(config.admin_token))
     return app

@@ -106,8 +106,10 @@ async def send_stream(
     fault: StreamFault | None,
     error_event: Callable[[ApiError], bytes],
     max_wait: float,
+    sent: Callable[[int], None] = lambda count: None,
 ) -> web.StreamResponse:
-    """Stream ``events`` paced by ``timing``, breaking as ``fault`` says.
+    """Stream ``events`` paced by ``timing``, breaking as ``fault`` says; ``sent`` is
+    told how many of ``events`` went out whole (the journal records it).
 
     Without pacing or fault, the events go out in a single write: the client still
     parses them one by one, and one write instead of hundreds is what lets a stream keep
@@ -119,6 +121,7 @@ async def send_stream(
     if fault is None and not timing.paced:
         await response.write(b"".join(events))
         await response.write_eof()
+        sent(len(events))
         return response
 
     # The fault strikes before event ``cut`` (never after the terminator: a stream that
@@ -137,6 +140,7 @@ async def send_stream(
         if gaps[index] > 0:
             await asyncio.sleep(gaps[index])
         await response.write(body[index])
+        sent(index + 1)
         if index == 0 and fault is not None and fault.after_seconds is not None:
             deadline = time.monotonic() + fault.after_seconds
     else:
@@ -146,6 +150,7 @@ async def send_stream(
             await asyncio.sleep(gaps[-1])
         await response.write(terminator)
         await response.write_eof()
+        sent(len(events))
         return response
     if deadline is not None and fault.after_events is None:
         await asyncio.sleep(max(0.0, deadline - time.monotonic()))

@@ -59,6 +59,10 @@ class Exchange:
     # What the journal records: the parsed body and the plan, once known.
     body: dict[str, Any] | None = None
     plan: Plan | None = None
+    events_sent: int = 0  # stream events that went out whole
+
+    def count_events(self, count: int) -> None:
+        self.events_sent = count
 
     def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         elapsed_ms = int((time.perf_counter() - self.started) * 1000)
@@ -140,6 +144,7 @@ def _entry(
         code=code,
         fault=fault,
         stream=bool(body.get("stream")) if body else False,
+        events=exchange.events_sent,
         duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
     )
 

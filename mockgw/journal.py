@@ -52,6 +52,7 @@ class Entry:
     code: str | None  # its code; "mockgw_no_match" marks a request no rule matched
     fault: str | None  # a connection or stream fault applied
     stream: bool
+    events: int  # stream events sent whole (0 for a plain response)
     duration_ms: float
 
     def to_json(self) -> dict[str, Any]:

@@ -463,3 +463,33 @@ def test_a_stream_that_ends_early_is_silently_shortened(
     assert text == "".join(parts)
     assert text == ("alpha beta gamma delta epsilon" if api == "openai" else "alpha beta gamma")
     assert finish is None
+
+
+def test_journal_counts_the_stream_events_sent(open_server: BackgroundServer) -> None:
+    import httpx2
+
+    session = "events-count"
+    client = openai.OpenAI(
+        base_url=f"{open_server.url}/session/{session}/s/overloaded-midstream/v1",
+        api_key="sk-test",
+        max_retries=0,
+    )
+    with pytest.raises(openai.APIError):
+        list(
+            client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "go"}], stream=True
+            )
+        )
+    full = openai.OpenAI(
+        base_url=f"{open_server.url}/session/{session}/v1", api_key="sk-test", max_retries=0
+    )
+    chunks = list(
+        full.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "go"}], stream=True
+        )
+    )
+    entries = httpx2.get(f"{open_server.url}/__mockgw/requests?session={session}").json()
+    broken, whole = entries["requests"]
+    assert broken["fault"] == "error"
+    assert 0 < broken["events"] < whole["events"]
+    assert whole["events"] == len(chunks) + 1  # the chunks, plus [DONE]

@@ -97,6 +97,7 @@ def _entry(journal: Journal, session: str = "s", **fields: object) -> Entry:
         "code": None,
         "fault": None,
         "stream": False,
+        "events": 0,
         "duration_ms": 1.0,
         **fields,
     }

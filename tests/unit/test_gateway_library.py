@@ -1,0 +1,63 @@
+"""MockGateway outside pytest: sync and async context managers, sessions, assertions."""
+
+from __future__ import annotations
+
+import os
+
+import openai
+import pytest
+
+from mockgw import MockGateway
+
+
+async def test_async_with_serves_and_stops() -> None:
+    async with MockGateway() as gateway:
+        session = gateway.session(rules=[{"reply": {"text": "async hello"}}])
+        client = session.async_openai_client(max_retries=0)
+        reply = await client.chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )
+        assert reply.choices[0].message.content == "async hello"
+        session.assert_called(times=1, status=200)
+        url = gateway.url
+    with pytest.raises(openai.APIConnectionError):
+        openai.OpenAI(base_url=url + "/v1", api_key="k", max_retries=0).models.list()
+
+
+def test_sessions_are_isolated_and_assertions_explain() -> None:
+    with MockGateway(scenarios_dir="scenarios") as gateway:
+        first, second = gateway.session(scenario="echo"), gateway.session(scenario="echo")
+        for text in ("one", "two"):
+            first.openai_client().chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": text}]
+            )
+        second.assert_not_called()
+        first.assert_called(times=2, rule="echo")
+        with pytest.raises(AssertionError, match=r"expected api='anthropic' at least once, got 0"):
+            first.assert_called(api="anthropic")
+
+
+def test_patched_env_restores_previous_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "outer-key")
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    with MockGateway() as gateway:
+        session = gateway.session()
+        with session.patched_env():
+            assert os.environ["OPENAI_BASE_URL"] == session.openai_base_url
+            assert os.environ["ANTHROPIC_BASE_URL"] == session.anthropic_base_url
+        assert os.environ["OPENAI_API_KEY"] == "outer-key"
+        assert "ANTHROPIC_BASE_URL" not in os.environ
+
+
+def test_a_bad_scenario_directory_fails_start_without_leaking_a_thread(tmp_path: object) -> None:
+    import threading
+    from pathlib import Path
+
+    from mockgw import ScenarioLoadError
+
+    folder = Path(str(tmp_path))
+    (folder / "bad.yaml").write_text("scenario: x\nrules: [{reply: {txt: hi}}]\n")
+    before = threading.active_count()
+    with pytest.raises(ScenarioLoadError, match="did you mean 'text'"):
+        MockGateway(scenarios_dir=folder).start()
+    assert threading.active_count() == before
