@@ -198,6 +198,22 @@ def exhausted_limit_headers(api: Api, retry_after: float) -> dict[str, str]:
     }
 
 
+def _with_retry_headers(
+    base: dict[str, str],
+    retry_after: float | None,
+    should_retry: bool | None,
+    overrides: Mapping[str, str] | None,
+) -> dict[str, str]:
+    """``base`` plus the retry headers a scenario asked for; explicit headers win."""
+    headers = dict(base)
+    if retry_after is not None:
+        headers.update(retry_headers(retry_after))
+    if should_retry is not None:
+        headers["x-should-retry"] = "true" if should_retry else "false"
+    headers.update(overrides or {})
+    return headers
+
+
 def preset_error(
     name: str,
     api: Api,
@@ -212,14 +228,10 @@ def preset_error(
 ) -> ApiError:
     """The error ``name`` as ``api`` sends it, with any overrides applied."""
     preset = PRESETS[name]
-    extra: dict[str, str] = dict(preset.headers)
+    base = dict(preset.headers)
     if name == "rate_limit":
-        extra.update(exhausted_limit_headers(api, retry_after or 1.0))
-    if retry_after is not None:
-        extra.update(retry_headers(retry_after))
-    if should_retry is not None:
-        extra["x-should-retry"] = "true" if should_retry else "false"
-    extra.update(headers or {})
+        base.update(exhausted_limit_headers(api, retry_after or 1.0))
+    extra = _with_retry_headers(base, retry_after, should_retry, headers)
     if api == "openai":
         default_status, default_message = preset.status, preset.openai_message
         wire_type, code, param = preset.openai_type, preset.openai_code, preset.openai_param
@@ -278,11 +290,7 @@ def status_error(
             should_retry=should_retry,
         )
     kind: ErrorKind = "invalid_request_error" if status < 500 else "api_error"
-    extra = dict(headers or {})
-    if retry_after is not None:
-        extra.update(retry_headers(retry_after))
-    if should_retry is not None:
-        extra["x-should-retry"] = "true" if should_retry else "false"
+    extra = _with_retry_headers({}, retry_after, should_retry, headers)
     return ApiError(
         status,
         kind,

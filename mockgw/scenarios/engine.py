@@ -35,9 +35,9 @@ from mockgw.scenarios.matching import Check, Criterion, MatchContext, compile_co
 from mockgw.scenarios.model import Limits, Reply, Rule
 from mockgw.scenarios.nearmiss import near_miss_message
 from mockgw.scenarios.replies import RenderContext, build_plan
+from mockgw.selection import DEFAULT_SESSION
 from mockgw.tokens import request_tokens
 
-DEFAULT_SESSION = "default"
 # Sessions beyond this are forgotten oldest-first, so a long CI run cannot grow without bound.
 MAX_SESSIONS = 10_000
 
