@@ -225,6 +225,7 @@ def _eventually(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
     return condition()
 
 
+@pytest.mark.slow
 def test_watch_reloads_edits_and_keeps_the_last_good_set(
     tmp_path: Path, start_server: Callable[[list[str]], Server]
 ) -> None:

@@ -361,6 +361,7 @@ def remaining_header(api: Api) -> str:
     return "anthropic-ratelimit-requests-remaining"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("api", "via"), ONE_EACH)
 def test_rate_limited_60_rpm(api: Api, via: Via, clients: Callable[..., Clients]) -> None:
     # Buckets are per API key: a key of its own keeps other tests out of this one's.
