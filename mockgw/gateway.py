@@ -331,3 +331,12 @@ class GatewaySession:
         """Forget this session's state and journal entries."""
         self.gateway.engine.reset_session(self.id)
         self.gateway.journal.clear(self.id)
+
+    def close(self) -> None:
+        """Release everything this session added to the shared gateway: its inline
+        scenarios, its state, its journal entries. The pytest fixture calls this at
+        teardown, so a long run does not accumulate one scenario per test."""
+        for index in range(1, self._inline + 1):
+            self.gateway.engine.remove(f"inline-{self.id}-{index}")
+        self.gateway._session_scenarios.pop(self.id, None)
+        self.reset()

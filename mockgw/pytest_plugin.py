@@ -90,10 +90,11 @@ def mockgw(request: pytest.FixtureRequest, mockgw_server: MockGateway) -> Iterat
     environment = session.patched_env() if patch_env else contextlib.nullcontext()
     with environment:
         yield session
-    if session.strict and session.unmatched:
-        count = len(session.unmatched)
+    unmatched, report = len(session.unmatched), session.near_misses()
+    session.close()
+    if session.strict and unmatched:
         pytest.fail(
-            f"mockgw: {count} request(s) matched no rule (strict mode; "
-            f"@pytest.mark.mockgw(strict=False) allows it):\n\n{session.near_misses()}",
+            f"mockgw: {unmatched} request(s) matched no rule (strict mode; "
+            f"@pytest.mark.mockgw(strict=False) allows it):\n\n{report}",
             pytrace=False,
         )

@@ -155,6 +155,12 @@ class Engine:
                 loaded.scenario.scenario: compile_scenario(loaded),
             }
 
+    def remove(self, name: str) -> None:
+        """Forget scenario ``name`` (no error if it is not loaded)."""
+        with self._lock:
+            self._scenarios = {k: v for k, v in self._scenarios.items() if k != name}
+            self._limiters.pop(name, None)
+
     @property
     def names(self) -> list[str]:
         return sorted(self._scenarios)

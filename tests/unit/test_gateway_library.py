@@ -61,3 +61,17 @@ def test_a_bad_scenario_directory_fails_start_without_leaking_a_thread(tmp_path:
     with pytest.raises(ScenarioLoadError, match="did you mean 'text'"):
         MockGateway(scenarios_dir=folder).start()
     assert threading.active_count() == before
+
+
+def test_closing_a_session_removes_its_inline_scenarios() -> None:
+    with MockGateway() as gateway:
+        before = set(gateway.engine.names)
+        session = gateway.session(rules="[{reply: {text: one}}]")
+        session.add_rules([{"reply": {"text": "two"}}])
+        assert len(set(gateway.engine.names) - before) == 2
+        session.openai_client().chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )
+        session.close()
+        assert set(gateway.engine.names) == before
+        assert session.requests() == []
