@@ -21,7 +21,6 @@ from mockgw.endpoint import Exchange
 from mockgw.errors import ApiError
 from mockgw.plan import Plan
 from mockgw.scenarios.engine import Engine
-from mockgw.scenarios.replies import header_value
 from mockgw.selection import chosen_scenario, chosen_session
 
 
@@ -46,11 +45,7 @@ async def plan_answer(
     exchange.plan = plan
     if plan.rule is not None:
         # Tells a puzzled user which rule produced this answer.
-        # Rule names are free text from YAML: keep them legal as a header value.
-        label = f"{plan.scenario}/{plan.rule}"
-        exchange.extra_headers["x-mockgw-rule"] = header_value(
-            "x-mockgw-rule", label, exchange.warnings
-        )
+        exchange.extra_headers["x-mockgw-rule"] = f"{plan.scenario}/{plan.rule}"
     exchange.extra_headers.update(plan.headers)
     if plan.timing.delay > 0:
         # Like hangs and stalls, no scripted wait outlasts the server's maximum.

@@ -70,13 +70,22 @@ class Exchange:
             self.style.request_id_header: self.request_id,
             **self.style.common_headers(elapsed_ms),
         }
-        if self.warnings:
-            headers["x-mockgw-warning"] = header_safe("; ".join(self.warnings))
+        warnings = list(self.warnings)
         for name, value in (*self.extra_headers.items(), *(extra or {}).items()):
-            # Scripted headers come from YAML: an illegal name is dropped, not sent.
-            if _HEADER_NAME.match(name):
-                headers[name] = header_safe(value)
+            # Scripted headers come from YAML and templates: the one place that makes
+            # them legal. An illegal name is dropped; a bad value is repaired, and said so.
+            if not _HEADER_NAME.match(name):
+                warnings.append(f"header name {name!r} is not a legal token and was dropped")
+                continue
+            if _CONTROL.search(value):
+                warnings.append(f"control characters in header '{name}' were replaced by spaces")
+            headers[name] = header_safe(value)
+        if warnings:
+            headers["x-mockgw-warning"] = header_safe("; ".join(warnings))
         return headers
+
+    def warn_unknown_fields(self, paths: list[str]) -> None:
+        self.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in paths)
 
     def json(self, body: Any, *, status: int = 200) -> web.Response:
         return web.json_response(body, status=status, headers=self.headers(), dumps=_dumps)

@@ -75,3 +75,18 @@ def test_closing_a_session_removes_its_inline_scenarios() -> None:
         session.close()
         assert set(gateway.engine.names) == before
         assert session.requests() == []
+
+
+def test_illegal_scripted_headers_are_dropped_or_repaired_and_said_so() -> None:
+    with MockGateway() as gateway:
+        session = gateway.session(
+            rules=[{"reply": {"text": "ok", "headers": {"bad name": "x", "x-ok": "a\tb"}}}]
+        )
+        raw = session.openai_client().chat.completions.with_raw_response.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )
+        assert "bad name" not in raw.headers
+        assert raw.headers["x-ok"] == "a b"
+        warning = raw.headers["x-mockgw-warning"]
+        assert "header name 'bad name' is not a legal token" in warning
+        assert "control characters in header 'x-ok'" in warning

@@ -87,10 +87,6 @@ async def _body(exchange: Exchange, config: ServerConfig) -> dict[str, Any]:
     return body
 
 
-def _warn(exchange: Exchange, unknown: list[str]) -> None:
-    exchange.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in unknown)
-
-
 def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
     @endpoint(STYLE)
     async def create_message(exchange: Exchange) -> web.StreamResponse:
@@ -100,7 +96,7 @@ def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web
         # The Messages API coerces like pydantic's lax mode ("5" -> 5); the core reads
         # the coerced values, never the raw ones (where bool("false") would be True).
         body = validated.model_dump(by_alias=True, exclude_unset=True)
-        _warn(exchange, unknown)
+        exchange.warn_unknown_fields(unknown)
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
@@ -129,7 +125,7 @@ def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web
         engine.resolve(chosen_scenario(exchange.request))  # a typo'd /s/NAME is a 404 here too
         validated_count, unknown = validate_count_tokens_request(body, strict=config.strict)
         body = validated_count.model_dump(by_alias=True, exclude_unset=True)
-        _warn(exchange, unknown)
+        exchange.warn_unknown_fields(unknown)
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         return exchange.json({"input_tokens": request_tokens(to_chat_request(body))})

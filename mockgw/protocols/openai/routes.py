@@ -61,10 +61,6 @@ def check_auth(exchange: Exchange, config: ServerConfig) -> None:
         raise errors.invalid_key(redact(key))
 
 
-def _unknown_field_warnings(paths: list[str]) -> list[str]:
-    return [f"unknown field '{path}' accepted and ignored" for path in paths]
-
-
 def routes(config: ServerConfig, engine: Engine) -> list[web.RouteDef]:
     @endpoint(STYLE)
     async def chat_completions(exchange: Exchange) -> web.StreamResponse:
@@ -75,7 +71,7 @@ def routes(config: ServerConfig, engine: Engine) -> list[web.RouteDef]:
             raise errors.body_error(problem) from None
         exchange.body = body
         _, unknown = validate_chat_request(body, strict=config.strict)
-        exchange.warnings.extend(_unknown_field_warnings(unknown))
+        exchange.warn_unknown_fields(unknown)
         if not config.models.accepts(body["model"]):
             raise errors.model_not_found(body["model"])
         chat = to_chat_request(body)
