@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from mockgw.core import ChatRequest, Message
+from mockgw.core.chat import ChatRequest, Message
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_text
 

@@ -8,12 +8,12 @@ with a changelog line.
 from __future__ import annotations
 
 from mockgw._version import __version__
-from mockgw.app import build_app
-from mockgw.catalogue import ModelCatalogue
 from mockgw.config import ServerConfig
+from mockgw.core.models import ModelCatalogue
 from mockgw.errors import ApiError, ConfigError, MockgwError
 from mockgw.gateway import GatewaySession, MockGateway
 from mockgw.scenarios.loader import ScenarioLoadError, load_scenarios
+from mockgw.web.app import build_app
 
 __all__ = [
     "ApiError",

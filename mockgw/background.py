@@ -13,9 +13,9 @@ from types import TracebackType
 
 from aiohttp import web
 
-from mockgw.app import build_app
 from mockgw.config import ServerConfig
 from mockgw.server import bound_port
+from mockgw.web.app import build_app
 
 _START_TIMEOUT_SECONDS = 10.0
 

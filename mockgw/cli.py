@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mockgw._version import __version__
-from mockgw.catalogue import ModelCatalogue
 from mockgw.config import DEFAULT_MAX_BODY_BYTES, ServerConfig
+from mockgw.core.models import ModelCatalogue
 from mockgw.errors import ConfigError
 from mockgw.scenarios.loader import ScenarioLoadError, load_scenarios, scenario_files
 from mockgw.scenarios.model import json_schema

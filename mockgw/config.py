@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockgw.catalogue import ModelCatalogue
+from mockgw.core.models import ModelCatalogue
 
 # The real Messages API accepts 32 MB; the OpenAI limit is not published, so both
 # endpoints share Anthropic's figure (docs/deviations.md).

@@ -27,12 +27,12 @@ from typing import Any
 import yaml
 
 from mockgw.background import BackgroundServer
-from mockgw.catalogue import ModelCatalogue
 from mockgw.config import ServerConfig
-from mockgw.journal import JOURNAL, Entry, Journal
+from mockgw.core.models import ModelCatalogue
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_text
-from mockgw.selection import SESSION_SCENARIOS, SessionScenarios
+from mockgw.state.journal import JOURNAL, Entry, Journal
+from mockgw.web.selection import SESSION_SCENARIOS, SessionScenarios
 
 # Any non-empty key is accepted unless keys are configured; this one reads as fake.
 DEFAULT_API_KEY = "sk-mockgw-test-key"
@@ -130,7 +130,7 @@ class MockGateway:
 
     @property
     def engine(self) -> Engine:
-        from mockgw.app import ENGINE
+        from mockgw.web.app import ENGINE
 
         engine: Engine = self._app_part(ENGINE)
         return engine
@@ -178,7 +178,7 @@ class MockGateway:
 
         The same as the admin API's ``POST /__mockgw/reset``.
         """
-        from mockgw.app import PROMPT_CACHE
+        from mockgw.web.app import PROMPT_CACHE
 
         self.engine.reset_all()
         self.journal.clear()

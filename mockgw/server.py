@@ -11,9 +11,9 @@ from typing import TextIO
 
 from aiohttp import web
 
-from mockgw.app import build_app
 from mockgw.config import ServerConfig
 from mockgw.errors import ConfigError
+from mockgw.web.app import build_app
 
 # How long in-flight responses get to finish once a shutdown signal arrives.
 SHUTDOWN_GRACE_SECONDS = 3.0

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from mockgw.background import BackgroundServer
-from mockgw.core import ChatRequest, Message
+from mockgw.core.chat import ChatRequest, Message
 from mockgw.errors import ApiError
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_text

@@ -23,20 +23,20 @@ from typing import Any
 
 from multidict import CIMultiDictProxy
 
-from mockgw.auth import bearer_token
-from mockgw.core import ChatRequest
+from mockgw.core.chat import ChatRequest
+from mockgw.core.completions import generated_completion
+from mockgw.core.failures import preset_error
+from mockgw.core.keys import bearer_token
+from mockgw.core.plan import Plan
+from mockgw.core.ratelimit import Admission, RateLimiter, openai_duration
+from mockgw.core.tokens import request_tokens
 from mockgw.errors import ApiError
-from mockgw.limits import Admission, RateLimiter, openai_duration
-from mockgw.plan import Plan
-from mockgw.presets import preset_error
-from mockgw.reply import generated_completion
 from mockgw.scenarios.loader import INITIAL_STATE, LoadedScenario
 from mockgw.scenarios.matching import Check, Criterion, MatchContext, compile_condition
 from mockgw.scenarios.model import Limits, Reply, Rule
 from mockgw.scenarios.nearmiss import near_miss_message
 from mockgw.scenarios.replies import RenderContext, build_plan
-from mockgw.selection import DEFAULT_SESSION
-from mockgw.tokens import request_tokens
+from mockgw.web.selection import DEFAULT_SESSION
 
 # Sessions beyond this are forgotten oldest-first, so a long CI run cannot grow without bound.
 MAX_SESSIONS = 10_000

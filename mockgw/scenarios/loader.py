@@ -21,8 +21,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from mockgw.core.failures import PRESETS
 from mockgw.errors import MockgwError
-from mockgw.presets import PRESETS
 from mockgw.scenarios.model import Reply, Scenario
 from mockgw.scenarios.templates import TemplateError, compile_template, string_leaves
 

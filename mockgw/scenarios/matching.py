@@ -18,9 +18,8 @@ from typing import Any
 
 from multidict import CIMultiDictProxy
 
-from mockgw.auth import redact
-from mockgw.core import ChatRequest, ToolResult
-from mockgw.journal import SECRET_HEADERS
+from mockgw.core.chat import ChatRequest, ToolResult
+from mockgw.core.keys import redact
 from mockgw.scenarios.model import (
     Condition,
     PathMatch,
@@ -30,6 +29,7 @@ from mockgw.scenarios.model import (
     ToolResultMatch,
 )
 from mockgw.scenarios.templates import dig
+from mockgw.state.journal import SECRET_HEADERS
 
 
 @dataclass

@@ -8,12 +8,8 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockgw.core import ChatRequest, Choice, ToolCall
-from mockgw.errors import ApiError
-from mockgw.generate import instance_from_schema, request_seed
-from mockgw.plan import Plan, StreamFault, Timing
-from mockgw.presets import preset_error, status_error
-from mockgw.reply import (
+from mockgw.core.chat import ChatRequest, Choice, ToolCall
+from mockgw.core.completions import (
     body_text,
     completion_of,
     forced_tool,
@@ -22,6 +18,10 @@ from mockgw.reply import (
     tool_arguments,
     tool_call_id,
 )
+from mockgw.core.failures import preset_error, status_error
+from mockgw.core.generate import instance_from_schema, request_seed
+from mockgw.core.plan import Plan, StreamFault, Timing
+from mockgw.errors import ApiError
 from mockgw.scenarios.matching import MatchContext
 from mockgw.scenarios.model import Distribution, ErrorSpec, GeneratedJson, GeneratedText, Reply
 from mockgw.scenarios.templates import compile_template, dig, map_strings
@@ -236,7 +236,7 @@ def _text(
 
 
 def _generated(request: ChatRequest, rng: random.Random) -> tuple[tuple[ToolCall, ...], str]:
-    """The default reply's content, drawn from ``rng`` in the order mockgw.reply does."""
+    """The default reply's content, drawn from ``rng`` in the order mockgw.core.completions does."""
     tool = forced_tool(request, rng)
     if tool is None:
         return (), body_text(request, rng)

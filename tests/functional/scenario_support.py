@@ -23,7 +23,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageFunctionToolC
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
-from mockgw.selection import SCENARIO_HEADER, SESSION_HEADER
+from mockgw.web.selection import SCENARIO_HEADER, SESSION_HEADER
 
 Api = Literal["openai", "anthropic"]
 APIS: tuple[Api, ...] = ("openai", "anthropic")

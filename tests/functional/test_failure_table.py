@@ -22,7 +22,7 @@ import yaml
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
-from mockgw.presets import PRESETS
+from mockgw.core.failures import PRESETS
 from mockgw.scenarios.model import ConnectionFaultKind, StreamFailureKind
 from tests.functional.scenario_support import (
     ANTHROPIC_MODEL,

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from mockgw import journal as journal_module
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
 from mockgw.errors import ConfigError
-from mockgw.journal import REDACTED, Entry, Journal, redact_headers
+from mockgw.state import journal as journal_module
+from mockgw.state.journal import REDACTED, Entry, Journal, redact_headers
 
 SIZE = 100
 TOTAL = 5_000

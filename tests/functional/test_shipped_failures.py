@@ -26,7 +26,7 @@ import pytest
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
 from mockgw.scenarios.engine import session_seed
-from mockgw.selection import SCENARIO_HEADER, SESSION_HEADER
+from mockgw.web.selection import SCENARIO_HEADER, SESSION_HEADER
 from tests.conftest import SHIPPED_SCENARIOS
 from tests.functional.test_scenario_cli import Server
 

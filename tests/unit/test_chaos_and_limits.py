@@ -19,17 +19,17 @@ import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 from pydantic import ValidationError
 
-from mockgw.app import build_engine
 from mockgw.config import ServerConfig
-from mockgw.core import ChatRequest, Message
-from mockgw.delivery import _gaps
+from mockgw.core.chat import ChatRequest, Message
+from mockgw.core.plan import Plan, Timing
+from mockgw.core.ratelimit import RateLimiter, openai_duration
 from mockgw.errors import ApiError
-from mockgw.limits import RateLimiter, openai_duration
-from mockgw.plan import Plan, Timing
 from mockgw.scenarios.engine import Engine, session_seed
 from mockgw.scenarios.loader import load_text
 from mockgw.scenarios.model import Distribution, Limits, LogNormal, StreamTiming
 from mockgw.scenarios.replies import draw
+from mockgw.web.app import build_engine
+from mockgw.web.delivery import _gaps
 
 CHAOS = """
 scenario: chaos

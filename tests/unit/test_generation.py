@@ -8,10 +8,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from mockgw.core import ChatRequest, Message, ResponseFormat, ToolChoice, ToolSpec
-from mockgw.generate import instance_from_schema, request_seed
-from mockgw.reply import generated_completion
-from mockgw.tokens import count_tokens, request_tokens, split_tokens
+from mockgw.core.chat import ChatRequest, Message, ResponseFormat, ToolChoice, ToolSpec
+from mockgw.core.completions import generated_completion
+from mockgw.core.generate import instance_from_schema, request_seed
+from mockgw.core.tokens import count_tokens, request_tokens, split_tokens
 
 SCHEMAS: list[dict[str, Any]] = [
     {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockgw.core import ChatRequest, Message, ToolSpec
+from mockgw.core.chat import ChatRequest, Message, ToolSpec
 from mockgw.errors import ApiError
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_text
@@ -192,7 +192,7 @@ def test_without_a_scenario_the_default_reply_is_generated() -> None:
 
 
 def test_nested_tool_arguments_are_templated() -> None:
-    from mockgw.core import ChatRequest, Message
+    from mockgw.core.chat import ChatRequest, Message
     from mockgw.scenarios.engine import Engine
     from mockgw.scenarios.loader import load_text
 

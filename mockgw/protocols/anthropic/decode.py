@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockgw.core import (
+from mockgw.core.chat import (
     ChatRequest,
     Message,
     ResponseFormat,

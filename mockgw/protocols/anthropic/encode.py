@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mockgw.core import Choice, Completion, FinishReason, Usage
-from mockgw.generate import unique_id
-from mockgw.sse import named_event
-from mockgw.tokens import split_tokens
+from mockgw.core.chat import Choice, Completion, FinishReason, Usage
+from mockgw.core.generate import unique_id
+from mockgw.core.tokens import split_tokens
+from mockgw.protocols.sse import named_event
 
 STOP_REASONS: dict[FinishReason, str] = {
     "end": "end_turn",

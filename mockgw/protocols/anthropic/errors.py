@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mockgw.body import BodyProblem
 from mockgw.errors import ApiError
-from mockgw.sse import named_event
+from mockgw.protocols.sse import named_event
+from mockgw.web.body import BodyProblem
 
 # The kinds in mockgw.errors are Anthropic's own error types, except the edge's 413.
 _TYPE_OVERRIDES = {"request_too_large": "request_too_large"}

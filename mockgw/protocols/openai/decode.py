@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mockgw.core import (
+from mockgw.core.chat import (
     ChatRequest,
     Message,
     ResponseFormat,

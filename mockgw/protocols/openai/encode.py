@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mockgw.core import Choice, Completion, FinishReason, ToolCall, Usage
-from mockgw.generate import unique_id
-from mockgw.sse import data_event
-from mockgw.tokens import split_tokens
+from mockgw.core.chat import Choice, Completion, FinishReason, ToolCall, Usage
+from mockgw.core.generate import unique_id
+from mockgw.core.tokens import split_tokens
+from mockgw.protocols.sse import data_event
 
 FINISH_REASONS: dict[FinishReason, str] = {
     "end": "stop",

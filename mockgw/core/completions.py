@@ -17,7 +17,7 @@ import random
 import threading
 from typing import Any
 
-from mockgw.core import (
+from mockgw.core.chat import (
     Api,
     ChatRequest,
     Choice,
@@ -27,8 +27,8 @@ from mockgw.core import (
     ToolSpec,
     Usage,
 )
-from mockgw.generate import instance_from_schema, prose, random_id, request_seed
-from mockgw.tokens import completion_tokens, request_tokens, split_tokens
+from mockgw.core.generate import instance_from_schema, prose, random_id, request_seed
+from mockgw.core.tokens import completion_tokens, request_tokens, split_tokens
 
 _TOOL_ID_PREFIX: dict[Api, str] = {"openai": "call_", "anthropic": "toolu_01"}
 # Reasoning draws from its own stream, so turning thinking on or off never changes the

@@ -19,12 +19,12 @@ from typing import Any
 
 from aiohttp import web
 
+from mockgw.core.generate import unique_id
+from mockgw.core.plan import Plan
 from mockgw.errors import ApiError
-from mockgw.generate import unique_id
-from mockgw.journal import JOURNAL, Entry, redact_headers
-from mockgw.journal import now as journal_now
-from mockgw.plan import Plan
-from mockgw.selection import chosen_session
+from mockgw.state.journal import JOURNAL, Entry, redact_headers
+from mockgw.state.journal import now as journal_now
+from mockgw.web.selection import chosen_session
 
 log = logging.getLogger("mockgw")
 

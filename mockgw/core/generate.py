@@ -21,8 +21,8 @@ from typing import Any
 
 from faker import Faker
 
-from mockgw.core import ChatRequest
-from mockgw.tokens import canonical_json
+from mockgw.core.chat import ChatRequest
+from mockgw.core.tokens import canonical_json
 
 _local = threading.local()
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from mockgw.core import Api
+from mockgw.core.chat import Api
 from mockgw.errors import ApiError, ErrorKind
 
 

@@ -21,12 +21,12 @@ import yaml
 from aiohttp import web
 
 from mockgw._version import __version__
-from mockgw.auth import bearer_token
-from mockgw.cache import PromptCache
-from mockgw.journal import JOURNAL
+from mockgw.core.keys import bearer_token
+from mockgw.protocols.anthropic.prompt_cache import PromptCache
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
-from mockgw.selection import DEFAULT_SESSION, SESSION_SCENARIOS
+from mockgw.state.journal import JOURNAL
+from mockgw.web.selection import DEFAULT_SESSION, SESSION_SCENARIOS
 
 PREFIX = "/__mockgw"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mockgw.core import Completion
+from mockgw.core.chat import Completion
 from mockgw.errors import ApiError
 
 ConnectionFault = Literal["reset", "close", "garbage", "close_after_headers", "hang"]

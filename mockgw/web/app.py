@@ -9,21 +9,21 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mockgw import admin
 from mockgw._version import __version__
-from mockgw.cache import PromptCache
 from mockgw.config import ServerConfig
-from mockgw.endpoint import Exchange, RequestHandler, WireStyle
 from mockgw.errors import ApiError, ConfigError
-from mockgw.journal import JOURNAL, Journal
+from mockgw.protocols.anthropic import codec as anthropic_routes
 from mockgw.protocols.anthropic import errors as anthropic_errors
-from mockgw.protocols.anthropic import routes as anthropic_routes
+from mockgw.protocols.anthropic.prompt_cache import PromptCache
+from mockgw.protocols.openai import codec as openai_routes
 from mockgw.protocols.openai import errors as openai_errors
-from mockgw.protocols.openai import routes as openai_routes
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_scenarios
-from mockgw.selection import SESSION_SCENARIOS, SessionScenarios, with_prefixes
+from mockgw.state.journal import JOURNAL, Journal
 from mockgw.watch import watcher
+from mockgw.web import admin
+from mockgw.web.frame import Exchange, RequestHandler, WireStyle
+from mockgw.web.selection import SESSION_SCENARIOS, SessionScenarios, with_prefixes
 
 CONFIG = web.AppKey("config", ServerConfig)
 STARTED = web.AppKey("started", float)

@@ -8,11 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mockgw.answer import deliver, plan_answer, present
-from mockgw.auth import bearer_token, key_accepted, redact
-from mockgw.body import BodyProblem, read_json_object
 from mockgw.config import ServerConfig
-from mockgw.endpoint import Exchange, RequestHandler, WireStyle, endpoint
+from mockgw.core.keys import bearer_token, key_accepted, redact
 from mockgw.protocols.openai import errors
 from mockgw.protocols.openai.decode import to_chat_request
 from mockgw.protocols.openai.encode import (
@@ -22,7 +19,10 @@ from mockgw.protocols.openai.encode import (
 )
 from mockgw.protocols.openai.validate import validate_chat_request
 from mockgw.scenarios.engine import Engine
-from mockgw.selection import chosen_scenario
+from mockgw.web.body import BodyProblem, read_json_object
+from mockgw.web.frame import Exchange, RequestHandler, WireStyle, endpoint
+from mockgw.web.pipeline import deliver, plan_answer, present
+from mockgw.web.selection import chosen_scenario
 
 # Plausible, constant rate-limit headers: clients that log or parse them find the
 # names and formats the real API uses (real limiting arrives with failure scripting).

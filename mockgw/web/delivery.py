@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from aiohttp import web
 
+from mockgw.core.plan import ConnectionFault, StreamFault, Timing
 from mockgw.errors import ApiError
-from mockgw.plan import ConnectionFault, StreamFault, Timing
-from mockgw.sse import SSE_HEADERS
+from mockgw.protocols.sse import SSE_HEADERS
 
 GARBAGE = b"\x00\x17\xfe\xffHTTP/0.0 \xc3\x28 not-a-response\r\n\r\n\x8b\x00garbage"
 

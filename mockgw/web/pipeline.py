@@ -15,13 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
-from mockgw.core import ChatRequest, Completion
-from mockgw.delivery import connection_fault, send_stream, stall, truncated_body
-from mockgw.endpoint import Exchange
+from mockgw.core.chat import ChatRequest, Completion
+from mockgw.core.plan import Plan
 from mockgw.errors import ApiError
-from mockgw.plan import Plan
 from mockgw.scenarios.engine import Engine
-from mockgw.selection import chosen_scenario, chosen_session
+from mockgw.web.delivery import connection_fault, send_stream, stall, truncated_body
+from mockgw.web.frame import Exchange
+from mockgw.web.selection import chosen_scenario, chosen_session
 
 
 async def plan_answer(

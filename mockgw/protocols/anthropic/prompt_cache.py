@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mockgw.core import Usage
-from mockgw.tokens import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD, canonical_json, count_tokens
+from mockgw.core.chat import Usage
+from mockgw.core.tokens import MEDIA_PART_TOKENS, MESSAGE_OVERHEAD, canonical_json, count_tokens
 
 # The smallest cacheable prefix of most current models (Haiku models need 2048).
 MIN_CACHEABLE_TOKENS = 1024

@@ -9,12 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from mockgw.answer import deliver, plan_answer, present
-from mockgw.auth import bearer_token, key_accepted
-from mockgw.body import BodyProblem, read_json_object
-from mockgw.cache import PromptCache, cache_prefix
 from mockgw.config import ServerConfig
-from mockgw.endpoint import Exchange, RequestHandler, WireStyle, endpoint
+from mockgw.core.keys import bearer_token, key_accepted
+from mockgw.core.tokens import request_tokens
 from mockgw.errors import ApiError
 from mockgw.protocols.anthropic import errors
 from mockgw.protocols.anthropic.decode import to_chat_request
@@ -24,14 +21,17 @@ from mockgw.protocols.anthropic.encode import (
     new_message_id,
     stream_events,
 )
+from mockgw.protocols.anthropic.prompt_cache import PromptCache, cache_prefix
 from mockgw.protocols.anthropic.validate import (
     check_version_header,
     validate_count_tokens_request,
     validate_messages_request,
 )
 from mockgw.scenarios.engine import Engine
-from mockgw.selection import chosen_scenario, chosen_session
-from mockgw.tokens import request_tokens
+from mockgw.web.body import BodyProblem, read_json_object
+from mockgw.web.frame import Exchange, RequestHandler, WireStyle, endpoint
+from mockgw.web.pipeline import deliver, plan_answer, present
+from mockgw.web.selection import chosen_scenario, chosen_session
 
 _LIMITS = {
     "requests": 4000,

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from mockgw.core import ChatRequest, Message, ToolCall
+from mockgw.core.chat import ChatRequest, Message, ToolCall
 
 _PIECE = re.compile(r" ?[A-Za-z]{1,8}| ?\d{1,3}| ?[^\sA-Za-z\d]|\s+")
 

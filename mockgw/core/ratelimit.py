@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from mockgw.core import Api
+from mockgw.core.chat import Api
 from mockgw.scenarios.model import Limits
 
 MAX_BUCKETS = 10_000
