@@ -3,12 +3,16 @@
 Examples address the default ``http://127.0.0.1:8080``; the test points them at the
 session's server instead. ``sh`` blocks are run with bash unless they invoke ``make``
 (covered by CI itself); a block that starts a server in the background is stopped after.
+A ``python`` block that defines test functions is a test file: it runs as a pytest
+session in a fresh project set up as its page says; other ``python`` blocks are scripts.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +28,8 @@ from mockgw.scenarios.loader import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"^```(python|sh|yaml|)\n(.*?)^```", re.DOTALL | re.MULTILINE)
+# Any info string: a fence of another language (toml) must not be read as plain text.
+BLOCK = re.compile(r"^```([\w-]*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
@@ -39,7 +44,21 @@ def _blocks(language: str) -> list[tuple[str, str]]:
     return found
 
 
+def _test_functions(code: str) -> list[str]:
+    """The test functions a python block defines; a block with any is a pytest file."""
+    return [
+        node.name
+        for node in ast.parse(code).body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.name.startswith("test_")
+    ]
+
+
 PYTHON = _blocks("python")
+# Executing a test file would only define its tests: those run as pytest sessions.
+SCRIPTS = [(where, code) for where, code in PYTHON if not _test_functions(code)]
+TEST_FILES = [(where, code) for where, code in PYTHON if _test_functions(code)]
+TOML = _blocks("toml")
 SHELL = [(where, code) for where, code in _blocks("sh") if "make " not in code]
 
 
@@ -66,14 +85,42 @@ def test_near_miss_example_is_what_mockgw_says() -> None:
 
 
 def test_docs_have_examples() -> None:
-    assert len(PYTHON) >= 1
+    assert len(SCRIPTS) >= 1
+    assert [where.partition(":")[0] for where, _ in TEST_FILES] == ["pytest.md"]
     assert len(SHELL) >= 2
 
 
-@pytest.mark.parametrize(("where", "code"), PYTHON, ids=[w for w, _ in PYTHON])
-def test_python_example(where: str, code: str, open_server: BackgroundServer) -> None:
+@pytest.mark.parametrize(("where", "code"), SCRIPTS, ids=[w for w, _ in SCRIPTS])
+def test_python_example(
+    where: str,
+    code: str,
+    open_server: BackgroundServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     source = code.replace(DEFAULT_URL, open_server.url)
+    # Where a user runs it: next to the shipped scenarios/ (MockGateway(scenarios_dir=...)).
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)
     exec(compile(source, where, "exec"), {"__name__": "__docs__"})
+
+
+@pytest.mark.parametrize(("where", "code"), TEST_FILES, ids=[w for w, _ in TEST_FILES])
+def test_pytest_example(where: str, code: str, pytester: pytest.Pytester) -> None:
+    """The test file passes, every test in it, in a project set up as its page says:
+    the page's pyproject.toml block and the shipped scenarios/ folder next to it."""
+    page = where.partition(":")[0]
+    (config,) = [c for w, c in TOML if w.startswith(f"{page}:") and "[tool.pytest" in c]
+    pytester.makefile(".toml", pyproject=config)
+    shutil.copytree(ROOT / "scenarios", pytester.path / "scenarios")
+    pytester.makepyfile(test_example=code)
+    # In-process: a subprocess would spend seconds importing the SDKs again. The plugin
+    # still comes from its entry point, with its own session-scoped server.
+    result = pytester.runpytest("-v")
+    tests = _test_functions(code)
+    result.stdout.fnmatch_lines_random([f"test_example.py::{name} PASSED*" for name in tests])
+    # No warnings either: a reader's copy must run clean.
+    result.assert_outcomes(passed=len(tests), warnings=0)
 
 
 @pytest.mark.parametrize(("where", "code"), SHELL, ids=[w for w, _ in SHELL])
