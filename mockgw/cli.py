@@ -148,8 +148,10 @@ def validate(paths: list[Path]) -> int:
         for path in missing:
             print(f"{path}: no such file or directory", file=sys.stderr)
         return 2
+    # Checked against the wire formats `mockgw serve` speaks.
+    apis = tuple(make().name for make in ServerConfig().codecs)
     try:
-        loaded = load_scenarios(paths)
+        loaded = load_scenarios(paths, apis=apis)
     except ScenarioLoadError as exc:
         print(exc, file=sys.stderr)
         count = len(exc.problems)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mockgw.core.models import ModelCatalogue
+from mockgw.protocols.codec import Codec
+from mockgw.web.codecs import standard_codecs
 
 # The real Messages API accepts 32 MB; the OpenAI limit is not published, so both
 # endpoints share Anthropic's figure (docs/deviations.md).
@@ -37,3 +40,6 @@ class ServerConfig:
     journal_size: int = 1000
     # When set, the admin API (all but health) needs "Authorization: Bearer <token>".
     admin_token: str | None = None
+    # The wire formats served, each made afresh per server; the first is the default
+    # for requests that no codec claims.
+    codecs: tuple[Callable[[], Codec], ...] = field(default_factory=standard_codecs)

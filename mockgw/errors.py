@@ -60,5 +60,18 @@ class ApiError(MockgwError):
         return f"ApiError({self.status}, {self.kind!r}, {self.message!r}, param={self.param!r})"
 
 
+BodyProblemKind = Literal["too_large", "content_type", "not_json", "not_object"]
+
+
+class BodyProblem(MockgwError):
+    """A request body that is not a JSON object within the size limit; neutral, because
+    each codec words it its own way."""
+
+    def __init__(self, kind: BodyProblemKind, detail: str) -> None:
+        super().__init__(detail)
+        self.kind: BodyProblemKind = kind
+        self.detail = detail
+
+
 class ConfigError(MockgwError):
     """Bad server configuration (CLI flags, model catalogue files)."""

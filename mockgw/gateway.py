@@ -19,20 +19,21 @@ import contextlib
 import itertools
 import os
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import yaml
-
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
 from mockgw.core.models import ModelCatalogue
+from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import Engine
-from mockgw.scenarios.loader import load_text
-from mockgw.state.journal import JOURNAL, Entry, Journal
-from mockgw.web.selection import SESSION_SCENARIOS, SessionScenarios
+from mockgw.scenarios.loader import load_rules, load_text
+from mockgw.state.journal import Entry, Journal
+from mockgw.state.runtime import Misses, Runtime
+from mockgw.web.app import RUNTIME
+from mockgw.web.codecs import standard_codecs
 
 # Any non-empty key is accepted unless keys are configured; this one reads as fake.
 DEFAULT_API_KEY = "sk-mockgw-test-key"
@@ -57,6 +58,7 @@ class MockGateway:
         max_wait_seconds: float = 30.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        codecs: Iterable[Callable[[], Codec]] | None = None,
     ) -> None:
         keys = frozenset(api_keys)
         self.config = ServerConfig(
@@ -71,6 +73,7 @@ class MockGateway:
             chaos=chaos,
             journal_size=journal_size,
             max_wait_seconds=max_wait_seconds,
+            codecs=tuple(codecs) if codecs is not None else standard_codecs(),
         )
         self.api_key = next(iter(sorted(keys))) if keys else DEFAULT_API_KEY
         self._server = BackgroundServer(self.config)
@@ -122,34 +125,27 @@ class MockGateway:
 
     # --- state --------------------------------------------------------------------------
 
-    def _app_part(self, key: Any) -> Any:
+    @property
+    def runtime(self) -> Runtime:
+        """The running server's state: engine, journal, sessions, codecs."""
         app = self._server.app
         if app is None:
             raise RuntimeError("the gateway is not running; use it as a context manager")
-        return app[key]
+        return app[RUNTIME]
 
     @property
     def engine(self) -> Engine:
-        from mockgw.web.app import ENGINE
-
-        engine: Engine = self._app_part(ENGINE)
-        return engine
+        return self.runtime.engine
 
     @property
     def journal(self) -> Journal:
-        journal: Journal = self._app_part(JOURNAL)
-        return journal
-
-    @property
-    def _session_scenarios(self) -> SessionScenarios:
-        scenarios: SessionScenarios = self._app_part(SESSION_SCENARIOS)
-        return scenarios
+        return self.runtime.journal
 
     def add_scenario(self, text: str, *, name: str = "<inline>") -> list[str]:
         """Load scenario YAML (one or more documents); returns the names added."""
-        loaded = load_text(text, name=name)
+        loaded = load_text(text, name=name, apis=self.engine.apis)
         for item in loaded.values():
-            self.engine.add(item)
+            self.runtime.add_scenario(item)
         return list(loaded)
 
     def session(
@@ -158,15 +154,29 @@ class MockGateway:
         *,
         scenario: str | None = None,
         strict: bool = True,
-        rules: str | list[Mapping[str, Any]] | None = None,
+        rules: str | Iterable[Mapping[str, Any]] | None = None,
+        env: bool = False,
     ) -> GatewaySession:
-        """A fresh isolated session (a new id unless ``name`` is given)."""
+        """A fresh isolated session (a new id unless ``name`` is given).
+
+        ``scenario`` answers it from a loaded scenario, ``rules`` from inline rules;
+        ``strict`` makes :meth:`GatewaySession.check` fail on unmatched requests;
+        ``env`` points the SDKs' environment variables here until it closes.
+        Raises :class:`~mockgw.state.runtime.UsageError` for a bad id or scenario.
+        """
         session_id = name or f"s{next(_counter)}-{uuid.uuid4().hex[:8]}"
+        self.runtime.create_session(session_id)
         handle = GatewaySession(self, session_id, strict=strict)
-        if scenario is not None:
-            handle.use(scenario)
-        if rules is not None:
-            handle.add_rules(rules)
+        try:
+            if scenario is not None:
+                handle.use(scenario)
+            if rules is not None:
+                handle.add_rules(rules)
+        except BaseException:
+            handle.close()
+            raise
+        if env:
+            handle._patch_env()
         return handle
 
     def requests(self, **filters: Any) -> list[Entry]:
@@ -178,12 +188,7 @@ class MockGateway:
 
         The same as the admin API's ``POST /__mockgw/reset``.
         """
-        from mockgw.web.app import PROMPT_CACHE
-
-        self.engine.reset_all()
-        self.journal.clear()
-        self._session_scenarios.clear()
-        self._app_part(PROMPT_CACHE).clear()
+        self.runtime.reset()
 
 
 class GatewaySession:
@@ -192,9 +197,10 @@ class GatewaySession:
     def __init__(self, gateway: MockGateway, session_id: str, *, strict: bool = True) -> None:
         self.gateway = gateway
         self.id = session_id
-        # Strict: a request that matched no rule fails the test at teardown.
+        # Strict: a request that matched no rule fails check() (the fixture's teardown).
         self.strict = strict
         self._inline = 0
+        self._saved_env: dict[str, str | None] | None = None
 
     # --- addresses ------------------------------------------------------------------
 
@@ -223,18 +229,20 @@ class GatewaySession:
     # --- scripting --------------------------------------------------------------------
 
     def use(self, scenario: str) -> GatewaySession:
-        """Answer this session's requests from ``scenario`` (a loaded one)."""
-        self.gateway.engine.resolve(scenario)  # raises with the known names if missing
-        self.gateway._session_scenarios[self.id] = scenario
+        """Answer this session's requests from ``scenario`` (a loaded one); an unknown
+        name raises :class:`~mockgw.state.runtime.UsageError` naming the loaded ones."""
+        self.gateway.runtime.choose(self.id, scenario)
         return self
 
-    def add_rules(self, rules: str | list[Mapping[str, Any]]) -> GatewaySession:
+    def add_rules(self, rules: str | Iterable[Mapping[str, Any]]) -> GatewaySession:
         """Script this session with inline rules: a YAML list or a list of dicts."""
         self._inline += 1
         name = f"inline-{self.id}-{self._inline}"
-        parsed = yaml.safe_load(rules) if isinstance(rules, str) else list(rules)
-        text = yaml.safe_dump({"scenario": name, "rules": parsed}, sort_keys=False)
-        self.gateway.add_scenario(text, name=f"<rules of session {self.id}>")
+        # Loaded as given, not re-dumped: problems point at the caller's own lines.
+        source = f"<rules of session {self.id}>"
+        apis = self.gateway.engine.apis
+        loaded = load_rules(rules, scenario=name, source=source, apis=apis)
+        self.gateway.runtime.add_scenario(loaded, owner=self.id)
         return self.use(name)
 
     # --- journal and assertions --------------------------------------------------------
@@ -244,7 +252,29 @@ class GatewaySession:
 
     @property
     def unmatched(self) -> list[Entry]:
+        """Journal entries of requests no rule matched (as far as the journal keeps)."""
         return [e for e in self.requests() if e.code == "mockgw_no_match"]
+
+    @property
+    def misses(self) -> Misses:
+        """Requests no rule matched, counted from the session's state: complete even
+        when the bounded journal has dropped them."""
+        return self.gateway.runtime.misses(self.id)
+
+    def check(self) -> None:
+        """Raise AssertionError if this strict session had requests no rule matched,
+        with their near-miss reports (pytest-httpserver's ``check_assertions``).
+        The pytest fixture calls it at teardown."""
+        misses = self.misses
+        if not self.strict or not misses.count:
+            return
+        shown = misses.reports
+        more = misses.count - len(shown)
+        tail = f"\n\n(and {more} earlier ones)" if more else ""
+        raise AssertionError(
+            f"mockgw: {misses.count} request(s) matched no rule (strict mode; "
+            f"strict=False allows it):\n\n" + "\n\n".join(shown) + tail
+        )
 
     def assert_called(
         self,
@@ -279,7 +309,7 @@ class GatewaySession:
         return "\n".join(lines)
 
     def near_misses(self) -> str:
-        return "\n\n".join(e.error or "" for e in self.unmatched)
+        return "\n\n".join(self.misses.reports)
 
     # --- clients --------------------------------------------------------------------
 
@@ -311,32 +341,46 @@ class GatewaySession:
     def patched_env(self) -> Iterator[None]:
         """Point code that builds its own clients here via the SDKs' environment
         variables; the previous values are restored on exit."""
-        saved = {name: os.environ.get(name) for name in _ENV_NAMES}
+        self._patch_env()
+        try:
+            yield
+        finally:
+            self._restore_env()
+
+    def _patch_env(self) -> None:
+        if self._saved_env is None:
+            self._saved_env = {name: os.environ.get(name) for name in _ENV_NAMES}
         os.environ.update(
             OPENAI_BASE_URL=self.openai_base_url,
             OPENAI_API_KEY=self.api_key,
             ANTHROPIC_BASE_URL=self.anthropic_base_url,
             ANTHROPIC_API_KEY=self.api_key,
         )
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+
+    def _restore_env(self) -> None:
+        saved, self._saved_env = self._saved_env, None
+        for name, value in (saved or {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __enter__(self) -> GatewaySession:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
     def reset(self) -> None:
         """Forget this session's state and journal entries."""
-        self.gateway.engine.reset_session(self.id)
-        self.gateway.journal.clear(self.id)
+        self.gateway.runtime.reset_session(self.id)
 
     def close(self) -> None:
         """Release everything this session added to the shared gateway: its inline
-        scenarios, its state, its journal entries. The pytest fixture calls this at
-        teardown, so a long run does not accumulate one scenario per test."""
-        for index in range(1, self._inline + 1):
-            self.gateway.engine.remove(f"inline-{self.id}-{index}")
-        self.gateway._session_scenarios.pop(self.id, None)
-        self.reset()
+        scenarios, its state, its journal entries, and any patched environment. The
+        pytest fixture calls this at teardown, so a long run does not accumulate one
+        scenario per test."""
+        self._restore_env()
+        self.gateway.runtime.close_session(self.id)

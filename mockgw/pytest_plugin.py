@@ -14,7 +14,6 @@ One server per test session (per xdist worker), one isolated session per test:
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from mockgw.gateway import GatewaySession, MockGateway
 
 MARKER = (
     "mockgw(scenario=None, strict=True, rules=None, name=None, env=False): configure the "
-    "mockgw fixture for this test; the keywords are GatewaySession's own (env=True also "
+    "mockgw fixture for this test; the keywords are MockGateway.session's own (env=True "
     "points OPENAI_*/ANTHROPIC_* environment variables at the mock)"
 )
 
@@ -84,17 +83,9 @@ def mockgw(request: pytest.FixtureRequest, mockgw_server: MockGateway) -> Iterat
     with the near-miss report; ``@pytest.mark.mockgw(strict=False)`` opts out.
     """
     marker = request.node.get_closest_marker("mockgw")
-    options = dict(marker.kwargs) if marker else {}
-    patch_env = bool(options.pop("env", False))
-    session = mockgw_server.session(**options)
-    environment = session.patched_env() if patch_env else contextlib.nullcontext()
-    with environment:
+    with mockgw_server.session(**(marker.kwargs if marker else {})) as session:
         yield session
-    unmatched, report = len(session.unmatched), session.near_misses()
-    session.close()
-    if session.strict and unmatched:
-        pytest.fail(
-            f"mockgw: {unmatched} request(s) matched no rule (strict mode; "
-            f"@pytest.mark.mockgw(strict=False) allows it):\n\n{report}",
-            pytrace=False,
-        )
+        try:
+            session.check()
+        except AssertionError as failure:
+            pytest.fail(str(failure), pytrace=False)

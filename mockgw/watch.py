@@ -35,7 +35,7 @@ def snapshot(folder: Path) -> Snapshot:
 def reload(folder: Path, engine: Engine) -> bool:
     """Load ``folder`` into ``engine``; on errors log them and keep what is loaded."""
     try:
-        loaded = load_scenarios([folder])
+        loaded = load_scenarios([folder], apis=engine.apis)
     except ScenarioLoadError as exc:
         log.error("scenario reload failed; the last good set stays live:\n%s", exc)
         return False

@@ -22,7 +22,7 @@ import yaml
 
 from mockgw.background import BackgroundServer
 from mockgw.core.chat import ChatRequest, Message
-from mockgw.errors import ApiError
+from mockgw.core.failures import NoMatch
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_text
 
@@ -79,9 +79,9 @@ def test_near_miss_example_is_what_mockgw_says() -> None:
     where, first_yaml = next((w, c) for w, c in YAML if w.startswith("scenarios.md"))
     engine = Engine(load_text(first_yaml, name=where))
     request = ChatRequest(api="openai", model="gpt-4o", messages=(Message("user", "hello"),))
-    with pytest.raises(ApiError) as caught:
-        engine.plan(request, {}, {}, scenario="weather")
-    assert caught.value.message == example.rstrip("\n")
+    failure = engine.plan(request, {}, {}, scenario="weather").failure
+    assert isinstance(failure, NoMatch)
+    assert failure.report == example.rstrip("\n")
 
 
 def test_docs_have_examples() -> None:

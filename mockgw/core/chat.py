@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Api = Literal["openai", "anthropic"]
 Role = Literal["system", "user", "assistant", "tool"]
 
 # Why a completion ended, in neutral terms. Each encoder maps these onto its own
@@ -86,7 +85,7 @@ class ResponseFormat:
 class ChatRequest:
     """A validated chat request, whichever API it arrived on."""
 
-    api: Api
+    api: str  # the codec's name: what a scenario's ``api:`` condition compares
     model: str
     messages: tuple[Message, ...]
     system: str = ""
@@ -101,6 +100,9 @@ class ChatRequest:
     seed: int | None = None
     thinking_budget: int | None = None  # tokens of visible reasoning requested, if any
     metadata: dict[str, str] = field(default_factory=dict)
+    # How the wire format spells a generated tool-call id ("call_", "toolu_01"): the
+    # codec decides it, so generation need not know which API it serves.
+    tool_id_prefix: str = "call_"
 
     @property
     def last_user_text(self) -> str:

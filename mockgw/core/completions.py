@@ -18,7 +18,6 @@ import threading
 from typing import Any
 
 from mockgw.core.chat import (
-    Api,
     ChatRequest,
     Choice,
     Completion,
@@ -30,14 +29,13 @@ from mockgw.core.chat import (
 from mockgw.core.generate import instance_from_schema, prose, random_id, request_seed
 from mockgw.core.tokens import completion_tokens, request_tokens, split_tokens
 
-_TOOL_ID_PREFIX: dict[Api, str] = {"openai": "call_", "anthropic": "toolu_01"}
 # Reasoning draws from its own stream, so turning thinking on or off never changes the
 # answer that follows it.
 _THINKING_STREAM = 0x7468696E6B
 
 
-def tool_call_id(api: Api, rng: random.Random) -> str:
-    return _TOOL_ID_PREFIX[api] + random_id(rng)
+def tool_call_id(request: ChatRequest, rng: random.Random) -> str:
+    return request.tool_id_prefix + random_id(rng)
 
 
 def generated_thinking(request: ChatRequest, seed: int) -> str:
@@ -105,6 +103,7 @@ def generated_completion(request: ChatRequest) -> Completion:
     key = (
         seed,
         request.api,
+        request.tool_id_prefix,
         request.model,
         request.n,
         request.max_tokens,
@@ -155,7 +154,7 @@ def _choice(request: ChatRequest, seed: int) -> Choice:
     tool = forced_tool(request, rng)
     if tool is not None:
         call = ToolCall(
-            id=tool_call_id(request.api, rng),
+            id=tool_call_id(request, rng),
             name=tool.name,
             arguments=tool_arguments(tool, rng),
         )

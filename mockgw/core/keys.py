@@ -1,14 +1,12 @@
-"""API-key checks shared by both codecs."""
+"""API keys: reading a bearer token, checking a key, quoting one safely."""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Collection
-
-from multidict import CIMultiDictProxy
+from collections.abc import Collection, Mapping
 
 
-def bearer_token(headers: CIMultiDictProxy[str]) -> str | None:
+def bearer_token(headers: Mapping[str, str]) -> str | None:
     """The token of an ``Authorization: Bearer`` header, or None when absent/empty."""
     value = headers.get("Authorization")
     if not value:

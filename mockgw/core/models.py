@@ -168,9 +168,10 @@ _UNDATED = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
+    """A model id and its creation date (from a date suffix, else a fixed instant);
+    each codec derives its own listing fields (owner, display name) from these."""
+
     id: str
-    owned_by: str
-    display_name: str
     created: datetime
 
     @property
@@ -179,24 +180,19 @@ class ModelInfo:
 
 
 def describe(model_id: str) -> ModelInfo:
-    """Catalogue entry for any id, with owner, display name and date derived from it."""
+    """Catalogue entry for any id."""
     match = _DATE_SUFFIX.search(model_id)
     created = (
         datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=timezone.utc)
         if match
         else _UNDATED
     )
-    owner = "anthropic" if model_id.startswith("claude") else "openai"
-    return ModelInfo(model_id, owner, _display_name(model_id), created)
+    return ModelInfo(model_id, created)
 
 
-def _display_name(model_id: str) -> str:
-    if not model_id.startswith("claude-"):
-        return model_id
-    words = _DATE_SUFFIX.sub("", model_id).removeprefix("claude-").split("-")
-    names = [w for w in words if not w.isdigit() and w != "latest"]
-    version = ".".join(w for w in words if w.isdigit())
-    return " ".join(["Claude", *(n.capitalize() for n in names), version]).strip()
+def undated(model_id: str) -> str:
+    """``model_id`` without its date suffix."""
+    return _DATE_SUFFIX.sub("", model_id)
 
 
 class ModelCatalogue:

@@ -1,14 +1,22 @@
-"""A Plan: everything decided about one answer, as a value, before anything is sent."""
+"""A Plan: everything decided about one answer, as a value, before anything is sent.
+
+Its outcome is a closed union: an :class:`Answer` (a completion to encode), an
+:class:`ErrorAnswer` (a neutral failure the codec words) or a :class:`ConnectionFault`.
+Around it ride the delivery details: timing, headers, rate-limit state, and which
+scenario and rule decided, so that every outcome is journaled and explained alike.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from mockgw.core.chat import Completion
-from mockgw.errors import ApiError
+from mockgw.core.failures import Failure, ScriptedError
+from mockgw.core.ratelimit import BucketState
 
-ConnectionFault = Literal["reset", "close", "garbage", "close_after_headers", "hang"]
+ConnectionFaultKind = Literal["reset", "close", "garbage", "close_after_headers", "hang"]
 StreamFaultKind = Literal["disconnect", "truncate", "no_terminator", "stall", "error"]
 
 
@@ -32,22 +40,69 @@ class StreamFault:
     kind: StreamFaultKind
     after_events: int | None = None
     after_seconds: float | None = None
-    error: ApiError | None = None  # the provider error event, for kind "error"
+    error: ScriptedError | None = None  # the error event, for kind "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    completion: Completion
+    stream_fault: StreamFault | None = None
+    # Whether usage was scripted (and so must not be adjusted, e.g. by prompt caching).
+    usage_scripted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorAnswer:
+    failure: Failure
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFault:
+    kind: ConnectionFaultKind
+
+
+Outcome = Answer | ErrorAnswer | ConnectionFault
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One condition of a rule against one request: what it asks, and what was found."""
+
+    description: str
+    passed: bool
+    found: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Either a completion to encode or an error to send, plus how to deliver it."""
+    """The outcome for one request and how to deliver it."""
 
-    completion: Completion | None = None
-    error: ApiError | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    outcome: Outcome
     timing: Timing = Timing()
-    fault: ConnectionFault | None = None
-    stream_fault: StreamFault | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # The rate-limit buckets charged for this request, for the codec's countdown headers.
+    limits: tuple[BucketState, ...] = ()
+    # What decided: a rule's label, or a reserved label such as "<unmatched>".
     scenario: str | None = None
     rule: str | None = None
+    # For a request no rule matched: the nearest rule's checks.
+    checks: tuple[Check, ...] = ()
     # Things a user should know about this answer (a template value that was missing...).
     warnings: tuple[str, ...] = ()
-    # Whether usage was scripted (and so must not be adjusted, e.g. by prompt caching).
-    usage_scripted: bool = False
+
+    @property
+    def completion(self) -> Completion | None:
+        return self.outcome.completion if isinstance(self.outcome, Answer) else None
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.outcome.failure if isinstance(self.outcome, ErrorAnswer) else None
+
+    @property
+    def fault(self) -> str | None:
+        """The connection or stream fault this plan applies, by name (for the journal)."""
+        if isinstance(self.outcome, ConnectionFault):
+            return self.outcome.kind
+        if isinstance(self.outcome, Answer) and self.outcome.stream_fault is not None:
+            return self.outcome.stream_fault.kind
+        return None

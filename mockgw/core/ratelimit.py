@@ -1,11 +1,12 @@
-"""Real rate limiting: token buckets per API key or session, with honest headers.
+"""Real rate limiting: token buckets per API key or session, with honest numbers.
 
 Each scenario with ``limits`` gets buckets that refill continuously (``rpm / 60``
-requests per second). A request that finds its bucket empty is refused with 429 and a
-``retry-after`` equal to the real wait; every response carries remaining/reset
-headers that count down, in the provider's own names and formats. A request that
-costs more than a whole bucket can never be admitted: it is refused as ``too_large``,
-with the bucket's refill time (at most a minute) as a bounded retry-after.
+requests per second). A request that finds its bucket empty is refused with a
+``retry_after`` equal to the real wait; every admission reports each bucket's limit,
+remaining level and time to full (:class:`BucketState`), which the codec turns into
+its provider's header names and formats. A request that costs more than a whole
+bucket can never be admitted: it is refused as ``too_large``, with the bucket's refill
+time (at most a minute) as a bounded retry-after.
 """
 
 from __future__ import annotations
@@ -17,10 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-
-from mockgw.core.chat import Api
-from mockgw.scenarios.model import Limits
+from typing import Literal, Protocol
 
 MAX_BUCKETS = 10_000
 
@@ -46,51 +44,70 @@ class TokenBucket:
         return (self.capacity - self.level) / self.per_second
 
 
+BucketName = Literal["requests", "tokens"]
+
+
+@dataclass(frozen=True, slots=True)
+class BucketState:
+    """One bucket as a client may see it after a request: the codec words it."""
+
+    name: BucketName
+    limit: int
+    remaining: int
+    reset_seconds: float  # until the bucket is full again
+
+
 @dataclass(frozen=True, slots=True)
 class Admission:
     granted: bool
     retry_after: float  # seconds; always finite
-    headers: dict[str, str]
-    # The bucket that refused the request ("requests" or "tokens"), its size and the
-    # request's cost in it, for the provider's error message.
-    limited_by: str | None = None
+    buckets: tuple[BucketState, ...]
+    # The bucket that refused the request, its size and the request's cost in it, for
+    # the provider's error message.
+    limited_by: BucketName | None = None
     limit: int = 0
     requested: int = 0
     # The request costs more than the whole bucket: waiting can never admit it.
     too_large: bool = False
 
 
-def openai_duration(seconds: float) -> str:
-    """OpenAI's reset format: ``12ms``, ``6s``, ``1m0s``."""
-    if seconds < 1:
-        return f"{max(0, round(seconds * 1000))}ms"
-    whole = int(seconds)
-    minutes, secs = divmod(whole, 60)
-    fraction = seconds - whole
-    tail = f"{secs + fraction:.3g}s" if fraction and not minutes else f"{secs}s"
-    return f"{minutes}m{tail}" if minutes else tail
+class Quota(Protocol):
+    """A scenario's ``limits``: per minute, per API key or per session."""
+
+    @property
+    def rpm(self) -> int | None: ...
+
+    @property
+    def tpm(self) -> int | None: ...
+
+    @property
+    def per(self) -> str: ...
 
 
 class RateLimiter:
-    def __init__(self, limits: Limits, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: Quota, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
-        self._buckets: OrderedDict[str, dict[str, TokenBucket]] = OrderedDict()
+        self._buckets: OrderedDict[str, dict[BucketName, TokenBucket]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def bucket_key(limits: Limits, api_key: str | None, session: str) -> str:
+    def bucket_key(limits: Quota, api_key: str | None, session: str) -> str:
         if limits.per == "session":
             return f"session:{session}"
         # Never keep the key itself: a digest separates keys just as well.
         digest = hashlib.sha256((api_key or "").encode()).hexdigest()[:16]
         return f"key:{digest}"
 
-    def _buckets_for(self, key: str, now: float) -> dict[str, TokenBucket]:
+    def _buckets_for(self, key: str, now: float) -> dict[BucketName, TokenBucket]:
         buckets = self._buckets.get(key)
         if buckets is None:
             buckets = {}
-            for name, per_minute in (("requests", self.limits.rpm), ("tokens", self.limits.tpm)):
+            sizes: tuple[tuple[BucketName, int | None], ...] = (
+                ("requests", self.limits.rpm),
+                ("tokens", self.limits.tpm),
+            )
+            for name, per_minute in sizes:
                 if per_minute is not None:
                     buckets[name] = TokenBucket(per_minute, per_minute / 60, per_minute, now)
             self._buckets[key] = buckets
@@ -100,11 +117,11 @@ class RateLimiter:
             self._buckets.move_to_end(key)
         return buckets
 
-    def admit(self, key: str, tokens: int, api: Api) -> Admission:
+    def admit(self, key: str, tokens: int) -> Admission:
         with self._lock:
             now = self._clock()
             buckets = self._buckets_for(key, now)
-            costs = {"requests": 1.0, "tokens": float(tokens)}
+            costs: dict[BucketName, float] = {"requests": 1.0, "tokens": float(tokens)}
             for bucket in buckets.values():
                 bucket.refill(now)
             waits = {name: b.wait_for(costs[name]) for name, b in buckets.items()}
@@ -112,7 +129,7 @@ class RateLimiter:
             if limited_by is None or waits[limited_by] == 0:
                 for name, bucket in buckets.items():
                     bucket.level -= costs[name]
-                return Admission(True, 0.0, _headers(api, buckets, now))
+                return Admission(True, 0.0, _states(buckets))
             bucket = buckets[limited_by]
             wait = waits[limited_by]
             too_large = math.isinf(wait)
@@ -123,7 +140,7 @@ class RateLimiter:
             return Admission(
                 False,
                 wait,
-                _headers(api, buckets, now),
+                _states(buckets),
                 limited_by=limited_by,
                 limit=int(bucket.capacity),
                 requested=math.ceil(costs[limited_by]),
@@ -136,17 +153,13 @@ class RateLimiter:
             self._buckets.pop(key, None)
 
 
-def _headers(api: Api, buckets: dict[str, TokenBucket], now: float) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for name, bucket in buckets.items():
-        remaining = str(max(0, math.floor(bucket.level)))
-        if api == "openai":
-            headers[f"x-ratelimit-limit-{name}"] = str(int(bucket.capacity))
-            headers[f"x-ratelimit-remaining-{name}"] = remaining
-            headers[f"x-ratelimit-reset-{name}"] = openai_duration(bucket.until_full())
-        else:
-            moment = datetime.now(timezone.utc) + timedelta(seconds=bucket.until_full())
-            headers[f"anthropic-ratelimit-{name}-limit"] = str(int(bucket.capacity))
-            headers[f"anthropic-ratelimit-{name}-remaining"] = remaining
-            headers[f"anthropic-ratelimit-{name}-reset"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return headers
+def _states(buckets: dict[BucketName, TokenBucket]) -> tuple[BucketState, ...]:
+    return tuple(
+        BucketState(
+            name,
+            int(bucket.capacity),
+            max(0, math.floor(bucket.level)),
+            bucket.until_full(),
+        )
+        for name, bucket in buckets.items()
+    )

@@ -1,12 +1,18 @@
 """Rule selection: scenarios, sessions, ``times``, sequences, states, chaos and limits.
 
 The engine owns all mutable scenario state, keyed by session, so that tests sharing
-one server never see each other's counters or states. Every random choice (a rule's
-``probability``, a delay distribution, jitter) comes from the session's generator,
-seeded from the server seed and the session id: the same requests replay the same
-outcomes, whatever other sessions do. Rate limits (``limits``) are charged for the
-chaos scenario first, then for the request's own, before its rules are tried. It runs on
-the server's event loop; the lock only guards admin access from other threads.
+one server never see each other's counters or states. It never raises for an outcome
+it decided: an unknown scenario, a spent rate limit and a request no rule matched are
+plans like any other, carrying the scenario and a reserved rule label
+(:data:`UNKNOWN`, :data:`LIMITS`, :data:`UNMATCHED`), so they are journaled and
+explained alike.
+
+Every random choice (a rule's ``probability``, a delay distribution, jitter) comes
+from the session's generator, seeded from the server seed and the session id: the
+same requests replay the same outcomes, whatever other sessions do. Rate limits are
+charged for the chaos scenario first, then for the request's own, before its rules
+are tried. It runs on the server's event loop; the lock only guards admin access from
+other threads.
 """
 
 from __future__ import annotations
@@ -16,27 +22,31 @@ import hashlib
 import random
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from multidict import CIMultiDictProxy
-
 from mockgw.core.chat import ChatRequest
 from mockgw.core.completions import generated_completion
-from mockgw.core.failures import preset_error
-from mockgw.core.keys import bearer_token
-from mockgw.core.plan import Plan
-from mockgw.core.ratelimit import Admission, RateLimiter, openai_duration
+from mockgw.core.failures import NoMatch, RateLimited, UnknownScenario
+from mockgw.core.plan import Answer, Check, ErrorAnswer, Plan
+from mockgw.core.ratelimit import BucketState, RateLimiter
 from mockgw.core.tokens import request_tokens
-from mockgw.errors import ApiError
+from mockgw.scenarios.gates import Gate, GateContext, gates_of
 from mockgw.scenarios.loader import INITIAL_STATE, LoadedScenario
-from mockgw.scenarios.matching import Check, Criterion, MatchContext, compile_condition
+from mockgw.scenarios.matching import MatchContext, compile_condition
 from mockgw.scenarios.model import Limits, Reply, Rule
 from mockgw.scenarios.nearmiss import near_miss_message
 from mockgw.scenarios.replies import RenderContext, build_plan
-from mockgw.web.selection import DEFAULT_SESSION
+
+DEFAULT_SESSION = "default"
+# Labels for what decided a plan when no rule did, in the journal and x-mockgw-rule.
+UNKNOWN = "<unknown>"
+LIMITS = "<limits>"
+UNMATCHED = "<unmatched>"
+# Near-miss reports a session keeps for its check (the count itself is never capped).
+MAX_MISSES_KEPT = 100
 
 # Sessions beyond this are forgotten oldest-first, so a long CI run cannot grow without bound.
 MAX_SESSIONS = 10_000
@@ -46,9 +56,12 @@ MAX_SESSIONS = 10_000
 class CompiledRule:
     index: int
     label: str
-    rule: Rule
-    criteria: tuple[Criterion, ...]
+    rule: Rule  # as written, for the admin API's edits
+    gates: tuple[Gate, ...]
     replies: tuple[Reply, ...]
+    increment: tuple[str, ...] = ()
+    next_state: str | None = None
+    cycle: bool = False  # ``sequence: cycle``: replies start over after the last
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +79,9 @@ class SessionState:
     states: dict[str, str] = field(default_factory=dict)
     hits: dict[tuple[str, str], int] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    # Requests no rule matched: how many, and the latest near-miss reports.
+    misses: int = 0
+    reports: deque[str] = field(default_factory=lambda: deque(maxlen=MAX_MISSES_KEPT))
 
 
 def session_seed(seed: int, session: str) -> int:
@@ -81,16 +97,8 @@ class RuleResult:
     checks: tuple[Check, ...]
 
     @property
-    def matched(self) -> bool:
-        return all(c.passed for c in self.checks)
-
-    @property
     def failed(self) -> int:
         return sum(1 for c in self.checks if not c.passed)
-
-
-def _times(count: int) -> str:
-    return "once" if count == 1 else "twice" if count == 2 else f"{count} times"
 
 
 def compile_scenario(loaded: LoadedScenario) -> CompiledScenario:
@@ -99,14 +107,28 @@ def compile_scenario(loaded: LoadedScenario) -> CompiledScenario:
     for index, rule in enumerate(scenario.rules):
         replies = (rule.reply,) if rule.reply is not None else tuple(rule.replies or ())
         label = rule.name or f"rules[{index}]"
-        rules.append(CompiledRule(index, label, rule, compile_condition(rule.when), replies))
+        criteria = compile_condition(rule.when)
+        gates = gates_of(
+            rule, index=index, scenario=scenario.scenario, label=label, criteria=criteria
+        )
+        compiled = CompiledRule(
+            index,
+            label,
+            rule,
+            gates,
+            replies,
+            tuple(rule.increment),
+            rule.next_state,
+            rule.sequence == "cycle",
+        )
+        rules.append((rule.priority, compiled))
     # Higher priority first; Python's sort is stable, so ties keep file order.
-    rules.sort(key=lambda r: -r.rule.priority)
+    rules.sort(key=lambda pair: -pair[0])
     return CompiledScenario(
         scenario.scenario,
         f"{loaded.file}:{loaded.line}",
         scenario.unmatched,
-        tuple(rules),
+        tuple(rule for _, rule in rules),
         scenario.limits,
     )
 
@@ -121,8 +143,11 @@ class Engine:
         default: str | None = None,
         chaos: str | None = None,
         seed: int = 0,
+        apis: tuple[str, ...] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # The wire formats the server speaks, for loading more scenarios (None: any).
+        self.apis = apis
         self._scenarios: dict[str, CompiledScenario] = {}
         self._sessions: OrderedDict[str, SessionState] = OrderedDict()
         self._limiters: dict[str, RateLimiter] = {}
@@ -141,25 +166,30 @@ class Engine:
         compiled = {name: compile_scenario(s) for name, s in scenarios.items()}
         with self._lock:
             self._scenarios = compiled
-            # Buckets survive a reload unless the scenario's limits changed.
-            self._limiters = {
-                name: limiter
-                for name, limiter in self._limiters.items()
-                if name in compiled and compiled[name].limits == limiter.limits
-            }
+            self._keep_current_limiters()
 
     def add(self, loaded: LoadedScenario) -> None:
+        """Load one scenario, replacing any of the same name."""
         with self._lock:
             self._scenarios = {
                 **self._scenarios,
                 loaded.scenario.scenario: compile_scenario(loaded),
             }
+            self._keep_current_limiters()
 
     def remove(self, name: str) -> None:
         """Forget scenario ``name`` (no error if it is not loaded)."""
         with self._lock:
             self._scenarios = {k: v for k, v in self._scenarios.items() if k != name}
-            self._limiters.pop(name, None)
+            self._keep_current_limiters()
+
+    def _keep_current_limiters(self) -> None:
+        # Buckets survive a reload unless the scenario's limits changed or it is gone.
+        self._limiters = {
+            name: limiter
+            for name, limiter in self._limiters.items()
+            if name in self._scenarios and self._scenarios[name].limits == limiter.limits
+        }
 
     @property
     def names(self) -> list[str]:
@@ -182,6 +212,10 @@ class Engine:
                 self._sessions.move_to_end(session_id)
             return state
 
+    def has_session(self, session_id: str) -> bool:
+        with self._lock:
+            return session_id in self._sessions
+
     def reset_session(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)
@@ -196,223 +230,145 @@ class Engine:
 
     # --- answering ----------------------------------------------------------------
 
-    def resolve(self, requested: str | None) -> CompiledScenario | None:
+    def resolve(self, requested: str | None) -> CompiledScenario | UnknownScenario | None:
+        """The scenario a request chose (or the default), or why there is none."""
         name = requested or self.default
         if name is None:
             return None
         scenario = self._scenarios.get(name)
-        if scenario is None:
-            near = difflib.get_close_matches(name, self._scenarios, n=1)
-            hint = f" Did you mean '{near[0]}'?" if near else ""
-            known = ", ".join(self.names) or "none are loaded"
-            raise ApiError(
-                404,
-                "not_found_error",
-                f"mockgw: no scenario named '{name}'.{hint} Known scenarios: {known}.",
-                code="mockgw_unknown_scenario",
-            )
-        return scenario
+        if scenario is not None:
+            return scenario
+        near = difflib.get_close_matches(name, self._scenarios, n=1)
+        return UnknownScenario(name, tuple(self.names), near[0] if near else None)
 
     def plan(
         self,
         request: ChatRequest,
         body: Mapping[str, Any],
-        headers: Mapping[str, str] | CIMultiDictProxy[str],
+        headers: Mapping[str, str],
         *,
         scenario: str | None = None,
         session: str = DEFAULT_SESSION,
+        client_key: str | None = None,
     ) -> Plan:
+        """The plan for ``request``; ``client_key`` (the API key) keys ``per: key`` limits."""
         chosen = self.resolve(scenario)
+        if isinstance(chosen, UnknownScenario):
+            return Plan(ErrorAnswer(chosen), scenario=chosen.name, rule=UNKNOWN)
         chaos = self._scenarios.get(self.chaos) if self.chaos else None
         if chaos is not None and chosen is not None and chaos.name == chosen.name:
             # Trying its rules twice would draw every probability twice (10 % -> 19 %).
             chaos = None
         if chosen is None and chaos is None:
-            return Plan(completion=generated_completion(request))
+            return Plan(Answer(generated_completion(request)))
         with self._lock:
             state = self.session(session)
-            ctx = MatchContext(request, body, headers, state.counters)
-            limit_headers: dict[str, str] = {}
-            if chaos is not None:
+            match = MatchContext(request, body, headers, state.counters)
+            charged: list[BucketState] = []
+            for current in (chaos, chosen):
+                if current is None:
+                    continue
                 # Server-wide limits (``--chaos rate-limited-60-rpm``) apply to everything.
-                limit_headers = self._admit(chaos, request, headers, session)
-                current = state.states.get(chaos.name, INITIAL_STATE)
-                for rule in chaos.rules:
-                    if self._fits(rule, chaos, state, current, ctx):
-                        plan = self._fire(rule, chaos, state, current, ctx)
-                        return _with_headers(plan, limit_headers)
-            if chosen is None:
-                return _with_headers(Plan(completion=generated_completion(request)), limit_headers)
-            limit_headers = {**limit_headers, **self._admit(chosen, request, headers, session)}
-            current = state.states.get(chosen.name, INITIAL_STATE)
-            for rule in chosen.rules:
-                if self._fits(rule, chosen, state, current, ctx):
-                    plan = self._fire(rule, chosen, state, current, ctx)
-                    return _with_headers(plan, limit_headers)
+                refused = self._admit(current, request, client_key, session, charged)
+                if refused is not None:
+                    return refused
+                ctx = self._gate_context(current, state, match)
+                plan = self._select(current, state, ctx)
+                if plan is not None:
+                    return _charged(plan, charged)
+            if chosen is None:  # chaos alone: its rules passed, the default reply follows
+                return _charged(Plan(Answer(generated_completion(request))), charged)
             if chosen.unmatched == "generate":
-                plan = Plan(completion=generated_completion(request), scenario=chosen.name)
-                return _with_headers(plan, limit_headers)
-            results = [self.evaluate(r, chosen, state, current, ctx) for r in chosen.rules]
-        raise ApiError(
-            404,
-            "not_found_error",
-            near_miss_message(chosen.name, results),
-            code="mockgw_no_match",
+                plan = Plan(Answer(generated_completion(request)), scenario=chosen.name)
+                return _charged(plan, charged)
+            return _charged(self._unmatched(chosen, state, ctx), charged)
+
+    def _gate_context(
+        self, scenario: CompiledScenario, state: SessionState, match: MatchContext
+    ) -> GateContext:
+        current = state.states.get(scenario.name, INITIAL_STATE)
+        return GateContext(match, state.hits, current, state.rng)
+
+    def _select(
+        self, scenario: CompiledScenario, state: SessionState, ctx: GateContext
+    ) -> Plan | None:
+        for rule in scenario.rules:
+            # A plain loop, not all(genexpr): this is the matcher's inner loop.
+            for gate in rule.gates:
+                if not gate.holds(ctx):
+                    break
+            else:
+                return self._fire(rule, scenario, state, ctx)
+        return None
+
+    def _unmatched(self, scenario: CompiledScenario, state: SessionState, ctx: GateContext) -> Plan:
+        """The plan for a request no rule of ``scenario`` matched, with its report.
+
+        The checks are read from the gates selection used, in the context it used
+        (its draws included), so the report says exactly why each rule did not fire.
+        """
+        results = [RuleResult(r, tuple(g.check(ctx) for g in r.gates)) for r in scenario.rules]
+        report = near_miss_message(scenario.name, results)
+        state.misses += 1
+        state.reports.append(report)
+        nearest = min(results, key=lambda r: (r.failed, r.rule.index), default=None)
+        return Plan(
+            ErrorAnswer(NoMatch(scenario.name, report)),
+            scenario=scenario.name,
+            rule=UNMATCHED,
+            checks=nearest.checks if nearest else (),
         )
 
     def _admit(
         self,
         scenario: CompiledScenario,
         request: ChatRequest,
-        headers: Mapping[str, str] | CIMultiDictProxy[str],
+        client_key: str | None,
         session: str,
-    ) -> dict[str, str]:
-        """Charge the scenario's rate limit; raise the provider's 429 when it is spent."""
+        charged: list[BucketState],
+    ) -> Plan | None:
+        """Charge the scenario's rate limit: None when admitted, else the refusal."""
         limits = scenario.limits
         if limits is None:
-            return {}
+            return None
         limiter = self._limiters.get(scenario.name)
         if limiter is None:
             limiter = self._limiters[scenario.name] = RateLimiter(limits, clock=self._clock)
-        api_key = headers.get("x-api-key") or bearer_token(headers)  # type: ignore[arg-type]
-        key = RateLimiter.bucket_key(limits, api_key, session)
+        key = RateLimiter.bucket_key(limits, client_key, session)
         # As OpenAI counts: the prompt plus the most the reply may use.
         cost = request_tokens(request) + (request.max_tokens or 0)
-        admission = limiter.admit(key, cost, request.api)
+        admission = limiter.admit(key, cost)
         if admission.granted:
-            return admission.headers
-        error = preset_error(
-            "rate_limit",
-            request.api,
-            model=request.model,
-            message=_limit_message(request, admission),
-            type_=admission.limited_by if request.api == "openai" else None,
-            headers=admission.headers,
-            retry_after=admission.retry_after,
-            # Waiting cannot admit a request bigger than the bucket: SDKs must not retry.
-            should_retry=False if admission.too_large else None,
+            charged.extend(admission.buckets)
+            return None
+        return Plan(
+            ErrorAnswer(RateLimited(admission)),
+            limits=tuple(charged),
+            scenario=scenario.name,
+            rule=LIMITS,
         )
-        # The preset's stand-in "exhausted" headers for a bucket this scenario does not
-        # have would contradict the server's usual ones: let those show through.
-        for name in [n for n in error.headers if _is_limit_header(n)]:
-            if name not in admission.headers:
-                del error.headers[name]
-        raise error
-
-    def _fits(
-        self,
-        rule: CompiledRule,
-        scenario: CompiledScenario,
-        state: SessionState,
-        current: str,
-        ctx: MatchContext,
-    ) -> bool:
-        spec = rule.rule
-        if spec.times is not None and state.hits.get((scenario.name, rule.label), 0) >= spec.times:
-            return False
-        if spec.in_state is not None and spec.in_state != current:
-            return False
-        # A plain loop, not all(genexpr): this is the matcher's inner loop.
-        for criterion in rule.criteria:
-            if not criterion.holds(ctx):
-                return False
-        # Drawn last, and only for a rule that otherwise matches, so that adding a
-        # probability to one rule never shifts the draws of requests it cannot match.
-        return spec.probability is None or state.rng.random() < spec.probability
-
-    @staticmethod
-    def evaluate(
-        rule: CompiledRule,
-        scenario: CompiledScenario,
-        state: SessionState,
-        current: str,
-        ctx: MatchContext,
-    ) -> RuleResult:
-        spec = rule.rule
-        checks = []
-        if spec.in_state is not None:
-            checks.append(
-                Check(
-                    f"state is '{spec.in_state}'", spec.in_state == current, f"state is '{current}'"
-                )
-            )
-        if spec.times is not None:
-            hits = state.hits.get((scenario.name, rule.label), 0)
-            checks.append(
-                Check(
-                    f"times: {spec.times} (fires at most {_times(spec.times)} per session)",
-                    hits < spec.times,
-                    f"already fired {_times(hits)}",
-                )
-            )
-        checks.extend(c.check(ctx) for c in rule.criteria)
-        return RuleResult(rule, tuple(checks))
 
     def _fire(
         self,
         rule: CompiledRule,
         scenario: CompiledScenario,
         state: SessionState,
-        current: str,
-        ctx: MatchContext,
+        ctx: GateContext,
     ) -> Plan:
-        spec = rule.rule
         key = (scenario.name, rule.label)
         count = state.hits.get(key, 0) + 1
         state.hits[key] = count
-        for name in spec.increment:
+        for name in rule.increment:
             state.counters[name] = state.counters.get(name, 0) + 1
-        if spec.next_state is not None:
-            state.states[scenario.name] = spec.next_state
+        if rule.next_state is not None:
+            state.states[scenario.name] = rule.next_state
         position = count - 1
-        if spec.sequence == "cycle":
+        if rule.cycle:
             position %= len(rule.replies)
         reply = rule.replies[min(position, len(rule.replies) - 1)]
-        render = RenderContext(ctx, count=count, state=current, rng=state.rng)
+        render = RenderContext(ctx.match, count=count, state=ctx.state, rng=state.rng)
         return build_plan(reply, render, scenario=scenario.name, rule=rule.label)
 
 
-def _is_limit_header(name: str) -> bool:
-    lower = name.lower()
-    return lower.startswith(("x-ratelimit-", "anthropic-ratelimit-"))
-
-
-def _limit_message(request: ChatRequest, admission: Admission) -> str:
-    """The provider's wording for a refusal by a real bucket, with its real numbers."""
-    unit = admission.limited_by or "requests"
-    limit, requested = admission.limit, admission.requested
-    if request.api == "openai":
-        short = "RPM" if unit == "requests" else "TPM"
-        if admission.too_large:
-            return (
-                f"Request too large for {request.model} in organization org-mockgw on "
-                f"{unit} per min ({short}): Limit {limit}, Requested {requested}. The input "
-                "or output tokens must be reduced in order to run successfully. Visit "
-                "https://platform.openai.com/account/rate-limits to learn more."
-            )
-        used = max(0, limit - int(admission.headers.get(f"x-ratelimit-remaining-{unit}", 0)))
-        return (
-            f"Rate limit reached for {request.model} in organization org-mockgw on {unit} "
-            f"per min ({short}): Limit {limit}, Used {used}, Requested {requested}. Please "
-            f"try again in {openai_duration(admission.retry_after)}. Visit "
-            "https://platform.openai.com/account/rate-limits to learn more."
-        )
-    what = "requests" if unit == "requests" else "tokens"
-    if admission.too_large:
-        return (
-            f"This request would use {requested} {what}, more than the rate limit for your "
-            f"organization of {limit} {what} per minute allows. Please reduce the prompt "
-            "length or the maximum tokens requested."
-        )
-    return (
-        f"This request would exceed the rate limit for your organization of {limit} {what} "
-        "per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits. You "
-        "can see the response headers for current usage. Please reduce the prompt length or "
-        "the maximum tokens requested, or try again later."
-    )
-
-
-def _with_headers(plan: Plan, headers: dict[str, str]) -> Plan:
-    if not headers:
-        return plan
-    return replace(plan, headers={**headers, **plan.headers})
+def _charged(plan: Plan, charged: list[BucketState]) -> Plan:
+    return replace(plan, limits=tuple(charged)) if charged else plan

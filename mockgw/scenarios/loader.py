@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,15 @@ SUFFIXES = (".yaml", ".yml")
 @dataclass(frozen=True, slots=True)
 class Problem:
     file: str
-    line: int
-    column: int
+    # None when the source has no lines (rules given as Python data): the message
+    # starts with the path, which is then the only honest location.
+    line: int | None
+    column: int | None
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.message}"
 
 
 class ScenarioLoadError(MockgwError):
@@ -117,6 +120,27 @@ class _Positions:
             candidate = (*path, item)
             if candidate in self.values:
                 path = candidate
+        return path
+
+
+class _DataPaths(_Positions):
+    """The paths of plain data, which has no lines (rules given as Python objects)."""
+
+    def __init__(self, data: Any) -> None:
+        super().__init__()
+        self.data = data
+
+    def resolve(self, loc: Sequence[str | int]) -> Path_:
+        path: Path_ = ()
+        value = self.data
+        for item in loc:
+            if isinstance(value, (list, tuple)) and isinstance(item, int):
+                found = item < len(value)
+            else:
+                found = isinstance(value, Mapping) and item in value
+            if found:
+                value = value[item]
+                path = (*path, item)
         return path
 
 
@@ -296,29 +320,33 @@ def _semantic_problems(
     return problems
 
 
-def _documents(text: str) -> Iterator[tuple[Any, _Positions, int]]:
+_Document = tuple[Any, _Positions, int]  # data, positions, line of its first value
+
+
+def _documents(text: str, root: Path_ = ()) -> Iterator[_Document]:
     for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
         if node is None:
             continue
         positions = _Positions()
-        positions.index(node)
+        positions.index(node, root)
         data = yaml.SafeLoader(text).construct_document(node)
         yield data, positions, node.start_mark.line + 1
 
 
-def load_file(path: Path) -> tuple[list[LoadedScenario], list[Problem]]:
+def load_file(
+    path: Path, *, apis: Collection[str] | None = None
+) -> tuple[list[LoadedScenario], list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(str(path), 1, 1, f"cannot read: {exc}")]
-    return _load_source(str(path), text)
+    return _load_source(str(path), text, apis)
 
 
-def _load_source(file: str, text: str) -> tuple[list[LoadedScenario], list[Problem]]:
-    loaded: list[LoadedScenario] = []
-    problems: list[Problem] = []
+def _parse(file: str, text: str, root: Path_ = ()) -> tuple[list[_Document], list[Problem]]:
+    """The YAML documents of ``text``, their positions indexed under ``root``; or why not."""
     try:
-        documents = list(_documents(text))
+        return list(_documents(text, root)), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -329,35 +357,45 @@ def _load_source(file: str, text: str) -> tuple[list[LoadedScenario], list[Probl
         return [], [Problem(file, exc.line, exc.column, exc.message)]
     except (ValueError, RecursionError) as exc:  # e.g. an integer of 5,000 digits
         return [], [Problem(file, 1, 1, f"cannot load this YAML: {exc}")]
-    for data, positions, line in documents:
-        duplicates = [
+
+
+def _load_document(
+    file: str, data: Any, positions: _Positions, line: int, apis: Collection[str] | None
+) -> tuple[LoadedScenario | None, list[Problem]]:
+    """Validate one scenario document; the scenario only if it has no problem."""
+    problems = [
+        Problem(
+            file,
+            *where,
+            f"{render_path(path)}: duplicate key '{path[-1]}' (first at line {first[0]})",
+        )
+        for path, first, where in positions.duplicates
+    ]
+    if not isinstance(data, dict):
+        problems.append(
             Problem(
-                file,
-                *where,
-                f"{render_path(path)}: duplicate key '{path[-1]}' (first at line {first[0]})",
+                file, line, 1, "a scenario document must be a mapping with 'scenario' and 'rules'"
             )
-            for path, first, where in positions.duplicates
-        ]
-        problems.extend(duplicates)
-        if not isinstance(data, dict):
-            problems.append(
-                Problem(
-                    file,
-                    line,
-                    1,
-                    "a scenario document must be a mapping with 'scenario' and 'rules'",
-                )
-            )
-            continue
-        try:
-            scenario = Scenario.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(_problems_from(exc, file, positions, ()))
-            continue
-        semantic = _semantic_problems(scenario, file, positions, ())
-        problems.extend(semantic)
-        if not semantic and not duplicates:
-            loaded.append(LoadedScenario(scenario, file, line))
+        )
+        return None, problems
+    try:
+        scenario = Scenario.model_validate(data, context={"apis": apis})
+    except ValidationError as exc:
+        return None, problems + _problems_from(exc, file, positions, ())
+    problems.extend(_semantic_problems(scenario, file, positions, ()))
+    return (None if problems else LoadedScenario(scenario, file, line)), problems
+
+
+def _load_source(
+    file: str, text: str, apis: Collection[str] | None
+) -> tuple[list[LoadedScenario], list[Problem]]:
+    documents, problems = _parse(file, text)
+    loaded: list[LoadedScenario] = []
+    for data, positions, line in documents:
+        item, found = _load_document(file, data, positions, line, apis)
+        problems.extend(found)
+        if item is not None:
+            loaded.append(item)
     return loaded, sorted(problems, key=lambda p: (p.line, p.column))
 
 
@@ -371,9 +409,15 @@ def scenario_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_scenarios(paths: Iterable[Path]) -> dict[str, LoadedScenario]:
-    """Load every scenario in ``paths`` (files or directories), or raise with all problems."""
-    return _collect(load_file(file) for file in scenario_files(paths))
+def load_scenarios(
+    paths: Iterable[Path], *, apis: Collection[str] | None = None
+) -> dict[str, LoadedScenario]:
+    """Load every scenario in ``paths`` (files or directories), or raise with all problems.
+
+    ``apis`` are the wire formats a server speaks (its codecs' names): an ``api:``
+    condition naming another is a problem. None accepts any name.
+    """
+    return _collect(load_file(file, apis=apis) for file in scenario_files(paths))
 
 
 def _collect(
@@ -402,6 +446,47 @@ def _collect(
     return found
 
 
-def load_text(text: str, *, name: str = "<inline>") -> dict[str, LoadedScenario]:
-    """Load scenarios from a YAML string (the pytest plugin's inline rules use this)."""
-    return _collect([_load_source(name, text)])
+def load_text(
+    text: str, *, name: str = "<inline>", apis: Collection[str] | None = None
+) -> dict[str, LoadedScenario]:
+    """Load scenarios from a YAML string; ``apis`` as for :func:`load_scenarios`."""
+    return _collect([_load_source(name, text, apis)])
+
+
+def load_rules(
+    rules: str | Iterable[Mapping[str, Any]],
+    *,
+    scenario: str,
+    source: str,
+    apis: Collection[str] | None = None,
+) -> LoadedScenario:
+    """Load a list of rules as the scenario named ``scenario``, or raise with every problem.
+
+    ``rules`` is YAML text holding one list of rules (what goes under ``rules:`` in a
+    scenario file), or that list as Python data. The checks and messages are those of a
+    scenario file, and problems name ``source`` (e.g. ``"<rules of session s1>"``). For
+    text, each problem is at its line and column in ``rules`` itself; data has no lines,
+    so its problems are located by path alone (``<source>: rules[1].when.last_usr: ...``).
+    """
+    if isinstance(rules, str):
+        documents, problems = _parse(source, rules, root=("rules",))
+        if not documents and not problems:
+            problems = [Problem(source, 1, 1, "rules: no rules given; expected a YAML list")]
+        problems += [
+            Problem(source, line, 1, "inline rules are one YAML document (a list of rules)")
+            for _, _, line in documents[1:]
+        ]
+        if problems:
+            raise ScenarioLoadError(problems)
+        data, positions, line = documents[0]
+        document = {"scenario": scenario, "rules": data}
+    else:
+        document = {"scenario": scenario, "rules": list(rules)}
+        positions, line = _DataPaths(document), 1
+    item, problems = _load_document(source, document, positions, line, apis)
+    if item is not None:
+        return item
+    if isinstance(rules, str):
+        raise ScenarioLoadError(sorted(problems, key=lambda p: (p.line, p.column)))
+    # Data has no lines: each position would be the (1, 1) fallback, so claim none.
+    raise ScenarioLoadError([Problem(p.file, None, None, p.message) for p in problems])

@@ -20,6 +20,7 @@ from multidict import CIMultiDictProxy
 
 from mockgw.core.chat import ChatRequest, ToolResult
 from mockgw.core.keys import redact
+from mockgw.core.plan import Check
 from mockgw.scenarios.model import (
     Condition,
     PathMatch,
@@ -68,13 +69,6 @@ class MatchContext:  # no slots: cached_property needs an instance __dict__
             texts.append(message.text)
             texts.extend(r.content for r in message.tool_results)
         return tuple(t for t in texts if t)
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    description: str
-    passed: bool
-    found: str = ""
 
 
 @dataclass(frozen=True, slots=True)

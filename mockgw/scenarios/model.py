@@ -17,10 +17,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 NeutralFinish = Literal["end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"]
 NEUTRAL_FINISHES: tuple[NeutralFinish, ...] = typing.get_args(NeutralFinish)
@@ -142,7 +144,9 @@ class PathMatch(_Strict):
 class Condition(_Strict):
     """All given criteria must hold; ``all`` / ``any`` / ``not`` combine conditions."""
 
-    api: Literal["openai", "anthropic"] | None = None
+    api: str | None = Field(
+        default=None, description="the wire format's name: 'openai', 'anthropic', ..."
+    )
     model: Text | None = Field(default=None, description="exact id, or {glob: 'claude-*'}")
     stream: bool | None = None
     last_user: Text | None = None
@@ -168,6 +172,19 @@ class Condition(_Strict):
     not_: Condition | None = Field(default=None, alias="not")
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    @field_validator("api")
+    @classmethod
+    def _served_api(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The server's codecs say which names exist (the loader passes them as context),
+        # so a toy third codec is as welcome here as the built-in two.
+        apis = (info.context or {}).get("apis")
+        if value is not None and apis is not None and value not in apis:
+            expected = " or ".join(f"'{name}'" for name in apis)
+            raise PydanticCustomError(
+                "literal_error", "Input should be {expected}", {"expected": expected}
+            )
+        return value
 
 
 # --- replies ---------------------------------------------------------------------------

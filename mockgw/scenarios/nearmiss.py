@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from mockgw.scenarios.matching import Check
+from mockgw.core.plan import Check
 
 
 class _Result(Protocol):

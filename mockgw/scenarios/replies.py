@@ -18,10 +18,9 @@ from mockgw.core.completions import (
     tool_arguments,
     tool_call_id,
 )
-from mockgw.core.failures import preset_error, status_error
+from mockgw.core.failures import ScriptedError
 from mockgw.core.generate import instance_from_schema, request_seed
-from mockgw.core.plan import Plan, StreamFault, Timing
-from mockgw.errors import ApiError
+from mockgw.core.plan import Answer, ConnectionFault, ErrorAnswer, Plan, StreamFault, Timing
 from mockgw.scenarios.matching import MatchContext
 from mockgw.scenarios.model import Distribution, ErrorSpec, GeneratedJson, GeneratedText, Reply
 from mockgw.scenarios.templates import compile_template, dig, map_strings
@@ -108,25 +107,19 @@ def scripted_error(
     headers: dict[str, str] | None = None,
     retry_after: float | None = None,
     should_retry: bool | None = None,
-) -> ApiError:
-    """A catalogue name or an ``{status, ...}`` mapping -> the provider's error."""
-    request = ctx.match.request
+) -> ScriptedError:
+    """A catalogue name or an ``{status, ...}`` mapping, with its message rendered."""
     if isinstance(spec, str):
-        return preset_error(
-            spec,
-            request.api,
-            model=request.model,
-            headers=headers,
+        return ScriptedError(
+            preset=spec,
+            headers=headers or {},
             retry_after=retry_after,
             should_retry=should_retry,
         )
-    message = ctx.render(spec.message, warnings) if spec.message else None
-    return status_error(
-        spec.status,
-        request.api,
-        model=request.model,
-        message=message,
-        type_=spec.type,
+    return ScriptedError(
+        status=spec.status,
+        message=ctx.render(spec.message, warnings) if spec.message else None,
+        type=spec.type,
         headers={**spec.headers, **(headers or {})},
         retry_after=retry_after,
         should_retry=should_retry,
@@ -147,7 +140,8 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
     )
     common: dict[str, Any] = {"scenario": scenario, "rule": rule, "timing": timing}
     if reply.fault is not None:
-        return Plan(fault=reply.fault, headers=headers, warnings=tuple(warnings), **common)
+        fault = ConnectionFault(reply.fault)
+        return Plan(fault, headers=headers, warnings=tuple(warnings), **common)
     if reply.error is not None:
         error = scripted_error(
             reply.error,
@@ -157,10 +151,11 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
             retry_after=reply.retry_after,
             should_retry=reply.should_retry,
         )
-        return Plan(error=error, warnings=tuple(warnings), **common)
+        return Plan(ErrorAnswer(error), warnings=tuple(warnings), **common)
     fail = stream.fail if stream else None
+    stream_fault = None
     if fail is not None:
-        common["stream_fault"] = StreamFault(
+        stream_fault = StreamFault(
             kind=fail.with_,
             after_events=fail.after_events,
             after_seconds=fail.after,
@@ -206,13 +201,8 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
     if reply.usage is not None:
         override = {k: v for k, v in reply.usage.model_dump().items() if v is not None}
         completion = replace(completion, usage=replace(completion.usage, **override))
-    return Plan(
-        completion=completion,
-        headers=headers,
-        warnings=tuple(warnings),
-        usage_scripted=reply.usage is not None,
-        **common,
-    )
+    answer = Answer(completion, stream_fault, usage_scripted=reply.usage is not None)
+    return Plan(answer, headers=headers, warnings=tuple(warnings), **common)
 
 
 def _text(
@@ -240,7 +230,7 @@ def _generated(request: ChatRequest, rng: random.Random) -> tuple[tuple[ToolCall
     tool = forced_tool(request, rng)
     if tool is None:
         return (), body_text(request, rng)
-    call_id = tool_call_id(request.api, rng)
+    call_id = tool_call_id(request, rng)
     return (ToolCall(call_id, tool.name, tool_arguments(tool, rng)),), ""
 
 
@@ -257,5 +247,5 @@ def _tool_calls(
             if tool is None:
                 warnings.append(f"tool '{spec.name}' is not offered; its arguments are empty")
             arguments = tool_arguments(tool, rng) if tool else {}
-        calls.append(ToolCall(spec.id or tool_call_id(request.api, rng), spec.name, arguments))
+        calls.append(ToolCall(spec.id or tool_call_id(request, rng), spec.name, arguments))
     return calls

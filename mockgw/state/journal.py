@@ -3,10 +3,15 @@
 Entries are kept per session in ring buffers (``max_entries`` each, oldest dropped),
 and only the most recently active sessions are kept, so a long CI run never grows
 without limit. Credentials never enter it: auth headers are replaced before storage.
+
+A request is recorded the moment it arrives, ``in_flight`` with no status yet, and
+completed in place when its answer has gone out, so a hung or stalled request is
+visible while it hangs. Queries return copies: what a caller holds never changes.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 import time
@@ -14,8 +19,6 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from aiohttp import web
 
 from mockgw.errors import ConfigError
 
@@ -34,7 +37,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Entry:
     seq: int
     time: float  # unix seconds
@@ -45,7 +48,7 @@ class Entry:
     request_id: str
     headers: dict[str, str]
     body: Any
-    status: int
+    status: int | None  # None while the request is in flight
     scenario: str | None
     rule: str | None
     error: str | None  # the error message sent (validation, scripted, near miss)
@@ -54,6 +57,7 @@ class Entry:
     stream: bool
     events: int  # stream events sent whole (0 for a plain response)
     duration_ms: float
+    in_flight: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,6 +87,12 @@ class Journal:
                 self._sessions.move_to_end(entry.session)
             entries.append(entry)
 
+    def update(self, entry: Entry, **fields: Any) -> None:
+        """Change a recorded entry in place (completing it, say), atomically for readers."""
+        with self._lock:
+            for name, value in fields.items():
+                setattr(entry, name, value)
+
     def has_session(self, session: str) -> bool:
         with self._lock:
             return session in self._sessions
@@ -90,8 +100,8 @@ class Journal:
     def _all(self, session: str | None) -> Iterator[Entry]:
         with self._lock:
             if session is not None:
-                return iter(list(self._sessions.get(session, ())))
-            merged = [e for entries in self._sessions.values() for e in entries]
+                return iter([copy.copy(e) for e in self._sessions.get(session, ())])
+            merged = [copy.copy(e) for entries in self._sessions.values() for e in entries]
         return iter(sorted(merged, key=lambda e: e.seq))
 
     def query(
@@ -131,9 +141,6 @@ class Journal:
     def __len__(self) -> int:
         with self._lock:
             return sum(len(entries) for entries in self._sessions.values())
-
-
-JOURNAL = web.AppKey("journal", Journal)
 
 
 def now() -> float:

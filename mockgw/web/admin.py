@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -22,14 +21,11 @@ from aiohttp import web
 
 from mockgw._version import __version__
 from mockgw.core.keys import bearer_token
-from mockgw.protocols.anthropic.prompt_cache import PromptCache
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
-from mockgw.state.journal import JOURNAL
-from mockgw.web.selection import DEFAULT_SESSION, SESSION_SCENARIOS
+from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
 
 PREFIX = "/__mockgw"
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -126,8 +122,8 @@ async def _payload(request: web.Request) -> Any:
 
 def _session_id(request: web.Request) -> str:
     session = request.match_info["session"]
-    if not _SESSION_ID.match(session):
-        raise AdminError(400, "a session id is 1-100 letters, digits, '_', '.' or '-'")
+    if not valid_session_id(session):
+        raise AdminError(400, SESSION_ID_RULE)
     return session
 
 
@@ -174,7 +170,9 @@ def _rebuilt(engine: Engine, name: str, rules: list[Any], *, added: int = 0) -> 
         "rules": rules,
     }
     try:
-        (loaded,) = load_text(yaml.safe_dump(document), name=f"<admin: {name}>").values()
+        (loaded,) = load_text(
+            yaml.safe_dump(document), name=f"<admin: {name}>", apis=engine.apis
+        ).values()
     except ScenarioLoadError as exc:
         # Line numbers of a document the client never saw would only confuse.
         problems = [p.message for p in exc.problems]
@@ -202,20 +200,12 @@ def _current_rules(engine: Engine, name: str) -> list[tuple[str, Any]]:
     ]
 
 
-def routes(engine: Engine, cache: PromptCache, token: str | None) -> list[web.RouteDef]:
-    # Sessions created or reset through this API; with the journal and the session
-    # scenarios they decide which session ids are known (others get a 404).
-    created: set[str] = set()
+def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
+    engine, journal = runtime.engine, runtime.journal
 
     def _existing_session(request: web.Request) -> str:
         session = _session_id(request)
-        known = (
-            session == DEFAULT_SESSION
-            or session in created
-            or session in request.app[SESSION_SCENARIOS]
-            or request.app[JOURNAL].has_session(session)
-        )
-        if not known:
+        if not runtime.knows(session):
             raise AdminError(
                 404,
                 f"no session '{session}': create it with POST {PREFIX}/sessions, "
@@ -244,7 +234,7 @@ def routes(engine: Engine, cache: PromptCache, token: str | None) -> list[web.Ro
         else:
             payload = await _payload(request)
             text = yaml.safe_dump_all(payload if isinstance(payload, list) else [payload])
-        loaded = load_text(text, name="<admin>")
+        loaded = load_text(text, name="<admin>", apis=engine.apis)
         if not loaded:
             raise AdminError(400, "the request body holds no scenario")
         for item in loaded.values():
@@ -294,38 +284,31 @@ def routes(engine: Engine, cache: PromptCache, token: str | None) -> list[web.Ro
             raise AdminError(400, 'expected a JSON object {"id"?: ID, "scenario"?: NAME}')
         session = payload.get("id")
         session = uuid.uuid4().hex if session is None else session
-        if not isinstance(session, str) or not _SESSION_ID.match(session):
-            raise AdminError(400, "a session id is 1-100 letters, digits, '_', '.' or '-'")
-        scenario = payload.get("scenario") if isinstance(payload, dict) else None
+        if not valid_session_id(session):
+            raise AdminError(400, SESSION_ID_RULE)
+        scenario = payload.get("scenario")
         if scenario is not None:
             _known(engine, _field(payload, "scenario"))
-            request.app[SESSION_SCENARIOS][session] = scenario
-        engine.session(session)
-        created.add(session)
+        runtime.create_session(session, scenario=scenario)
         return web.json_response(
             {"id": session, "prefix": f"/session/{session}", "scenario": scenario}, status=201
         )
 
     async def reset_session(request: web.Request) -> web.Response:
         session = _existing_session(request)
-        engine.reset_session(session)
-        request.app[JOURNAL].clear(session)
-        created.add(session)  # reset, not forgotten: it stays known
+        runtime.reset_session(session)  # reset, not forgotten: it stays known
         return web.json_response({"id": session, "reset": True})
 
     async def delete_session(request: web.Request) -> web.Response:
         session = _existing_session(request)
-        engine.reset_session(session)
-        request.app[JOURNAL].clear(session)
-        request.app[SESSION_SCENARIOS].pop(session, None)
-        created.discard(session)
+        runtime.close_session(session)
         return web.json_response({"id": session, "deleted": True})
 
     async def session_scenario(request: web.Request) -> web.Response:
         session = _existing_session(request)
         name = _field(await _payload(request), "scenario")
         _known(engine, name)
-        request.app[SESSION_SCENARIOS][session] = name
+        runtime.choose(session, name)
         return web.json_response({"id": session, "scenario": name})
 
     async def get_state(request: web.Request) -> web.Response:
@@ -372,16 +355,16 @@ def routes(engine: Engine, cache: PromptCache, token: str | None) -> list[web.Ro
         return {**numbers, **text}
 
     async def requests(request: web.Request) -> web.Response:
-        entries = request.app[JOURNAL].query(**_filters(request))
+        entries = journal.query(**_filters(request))
         return web.json_response({"requests": [e.to_json() for e in entries]})
 
     async def requests_jsonl(request: web.Request) -> web.Response:
-        entries = request.app[JOURNAL].query(**_filters(request))
+        entries = journal.query(**_filters(request))
         lines = "".join(json.dumps(e.to_json()) + "\n" for e in entries)
         return web.Response(text=lines, content_type="application/x-ndjson")
 
     async def unmatched(request: web.Request) -> web.Response:
-        entries = request.app[JOURNAL].query(**_filters(request))
+        entries = journal.query(**_filters(request))
         misses = [e for e in entries if e.code == "mockgw_no_match"]
         return web.json_response(
             {
@@ -393,11 +376,7 @@ def routes(engine: Engine, cache: PromptCache, token: str | None) -> list[web.Ro
         )
 
     async def reset_all(request: web.Request) -> web.Response:
-        engine.reset_all()
-        request.app[JOURNAL].clear()
-        request.app[SESSION_SCENARIOS].clear()
-        created.clear()
-        cache.clear()
+        runtime.reset()
         return web.json_response({"reset": True, "at": time.time()})
 
     p = PREFIX

@@ -1,26 +1,19 @@
 """Reading a request body as a JSON object, with the size limit and content type.
 
-The failures are neutral (:class:`BodyProblem`) because each API words them its own
-way; the codec that owns the route turns the problem into its provider's error.
+The failures are neutral (:class:`~mockgw.errors.BodyProblem`) because each API words
+them its own way; the codec that owns the route turns the problem into its provider's
+error.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
 
-ProblemKind = Literal["too_large", "content_type", "not_json", "not_object"]
-
-
-class BodyProblem(Exception):
-    def __init__(self, kind: ProblemKind, detail: str) -> None:
-        super().__init__(detail)
-        self.kind: ProblemKind = kind
-        self.detail = detail
-
+from mockgw.errors import BodyProblem
 
 # Only bodies that spell a surrogate escape (\\ud800-\\udfff) need the slow check below.
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")

@@ -1,28 +1,97 @@
-"""Sending a planned answer: pacing, connection faults and stream faults.
+"""Executing a plan: every wait, the answer or error, connection and stream faults.
 
-Faults act on the transport directly, below HTTP: a reset is a TCP RST (SO_LINGER 0),
-a close is a FIN with no response, a stall keeps the socket open and silent. Waits
-that would otherwise be unbounded (hang, stall) end at the server's maximum, so a
-scripted failure can never leak a connection for longer than that.
+:func:`deliver` is the only place a plan turns into bytes on the socket; what the
+bytes say comes from a :class:`Rendering` the pipeline builds from the codec. Faults
+act on the transport directly, below HTTP: a reset is a TCP RST (SO_LINGER 0), a close
+is a FIN with no response, a stall keeps the socket open and silent. Waits that would
+otherwise be unbounded (hang, stall) end at the server's maximum, so a scripted
+failure can never leak a connection for longer than that.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import socket
 import struct
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from mockgw.core.plan import ConnectionFault, StreamFault, Timing
+from mockgw.core.failures import Failure
+from mockgw.core.plan import (
+    Answer,
+    ConnectionFault,
+    ConnectionFaultKind,
+    ErrorAnswer,
+    Plan,
+    StreamFault,
+    Timing,
+)
 from mockgw.errors import ApiError
 from mockgw.protocols.sse import SSE_HEADERS
+from mockgw.web.frame import Exchange
+
+JSON_TYPE = {"Content-Type": "application/json"}
 
 GARBAGE = b"\x00\x17\xfe\xffHTTP/0.0 \xc3\x28 not-a-response\r\n\r\n\x8b\x00garbage"
+
+
+class Rendering(Protocol):
+    """What the bytes of one answer say: the codec's encoding for this request."""
+
+    @property
+    def stream(self) -> bool: ...
+
+    def body(self, answer: Answer) -> dict[str, Any]: ...
+
+    def events(self, answer: Answer) -> list[bytes]: ...
+
+    def error(self, failure: Failure) -> ApiError: ...
+
+    def error_event(self, error: ApiError) -> bytes: ...
+
+
+async def deliver(
+    exchange: Exchange, plan: Plan, rendering: Rendering, *, max_wait: float
+) -> web.StreamResponse:
+    """Carry out ``plan``: wait its delay, then answer, fail or break as it says.
+
+    Like hangs and stalls, no scripted wait outlasts the server's maximum.
+    """
+    if plan.timing.delay > 0:
+        await asyncio.sleep(min(plan.timing.delay, max_wait))
+    outcome = plan.outcome
+    if isinstance(outcome, ConnectionFault):
+        return await connection_fault(
+            exchange, outcome.kind, stream=rendering.stream, max_wait=max_wait
+        )
+    if isinstance(outcome, ErrorAnswer):
+        return exchange.error(rendering.error(outcome.failure))
+    fault = outcome.stream_fault
+    if rendering.stream:
+        return await send_stream(
+            exchange,
+            rendering.events(outcome),
+            timing=plan.timing,
+            fault=fault,
+            rendering=rendering,
+            max_wait=max_wait,
+        )
+    # A stream fault on a plain request breaks what a plain request has: its body.
+    if fault is None or fault.kind == "no_terminator":
+        return exchange.json(rendering.body(outcome))
+    if fault.kind == "error":
+        assert fault.error is not None  # set for every error fault
+        return exchange.error(rendering.error(fault.error))
+    if fault.kind == "stall":
+        return await stall(exchange, max_wait=max_wait)
+    payload = json.dumps(rendering.body(outcome), separators=(",", ":")).encode()
+    return await truncated_body(exchange, payload, disconnect=fault.kind == "disconnect")
 
 
 def _abort(request: web.Request, *, reset: bool) -> None:
@@ -39,12 +108,15 @@ def _abort(request: web.Request, *, reset: bool) -> None:
 
 
 async def connection_fault(
-    request: web.Request, fault: ConnectionFault, *, max_wait: float
+    exchange: Exchange, fault: ConnectionFaultKind, *, stream: bool, max_wait: float
 ) -> web.StreamResponse:
     """Fail the connection before any normal response is sent."""
+    request = exchange.request
     if fault == "close_after_headers":
-        response = web.StreamResponse(status=200, headers=SSE_HEADERS)
-        await response.prepare(request)
+        # The headers the answer would have had, request id included, then nothing.
+        kind = SSE_HEADERS if stream else JSON_TYPE
+        response = web.StreamResponse(status=200, headers={**kind, **exchange.headers()})
+        await exchange.start(response)
         _abort(request, reset=False)
         return response
     if fault == "hang":
@@ -56,33 +128,27 @@ async def connection_fault(
     return web.Response(status=200)
 
 
-async def stall(
-    request: web.Request, headers: Mapping[str, str], *, max_wait: float
-) -> web.StreamResponse:
+async def stall(exchange: Exchange, *, max_wait: float) -> web.StreamResponse:
     """Send the status and headers, then nothing, until the server's maximum wait."""
-    response = web.StreamResponse(
-        status=200, headers={"Content-Type": "application/json", **headers}
-    )
-    await response.prepare(request)
+    response = web.StreamResponse(status=200, headers={**JSON_TYPE, **exchange.headers()})
+    await exchange.start(response)
     await asyncio.sleep(max_wait)
-    _abort(request, reset=False)
+    _abort(exchange.request, reset=False)
     return response
 
 
 async def truncated_body(
-    request: web.Request, payload: bytes, headers: Mapping[str, str], *, disconnect: bool
+    exchange: Exchange, payload: bytes, *, disconnect: bool
 ) -> web.StreamResponse:
     """Half a JSON body: cut off by a dropped connection, or complete but unparseable."""
     half = payload[: max(len(payload) // 2, 1)]
     length = len(payload) if disconnect else len(half)
-    response = web.StreamResponse(
-        status=200, headers={"Content-Type": "application/json", **headers}
-    )
+    response = web.StreamResponse(status=200, headers={**JSON_TYPE, **exchange.headers()})
     response.content_length = length
-    await response.prepare(request)
+    await exchange.start(response)
     await response.write(half)
     if disconnect:
-        _abort(request, reset=False)
+        _abort(exchange.request, reset=False)
     else:
         await response.write_eof()
     return response
@@ -98,26 +164,25 @@ def _gaps(timing: Timing, count: int) -> list[float]:
 
 
 async def send_stream(
-    request: web.Request,
+    exchange: Exchange,
     events: Sequence[bytes],
     *,
-    headers: Mapping[str, str],
     timing: Timing,
     fault: StreamFault | None,
-    error_event: Callable[[ApiError], bytes],
+    rendering: Rendering,
     max_wait: float,
-    sent: Callable[[int], None] = lambda count: None,
 ) -> web.StreamResponse:
-    """Stream ``events`` paced by ``timing``, breaking as ``fault`` says; ``sent`` is
-    told how many of ``events`` went out whole (the journal records it).
+    """Stream ``events`` paced by ``timing``, breaking as ``fault`` says; the exchange
+    counts how many of ``events`` went out whole (the journal records it).
 
     Without pacing or fault, the events go out in a single write: the client still
     parses them one by one, and one write instead of hundreds is what lets a stream keep
     up with a bare aiohttp handler. Headers always go first, as on the real APIs, so
     time-to-first-token is measured after the 200.
     """
-    response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **headers})
-    await response.prepare(request)
+    sent = exchange.count_events
+    response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **exchange.headers()})
+    await exchange.start(response)
     if fault is None and not timing.paced:
         await response.write(b"".join(events))
         await response.write_eof()
@@ -154,7 +219,7 @@ async def send_stream(
         return response
     if deadline is not None and fault.after_events is None:
         await asyncio.sleep(max(0.0, deadline - time.monotonic()))
-    return await _break(request, response, fault, body[index:], error_event, max_wait)
+    return await _break(exchange, response, fault, body[index:], rendering, max_wait)
 
 
 def _truncated(event: bytes) -> bytes:
@@ -165,16 +230,17 @@ def _truncated(event: bytes) -> bytes:
 
 
 async def _break(
-    request: web.Request,
+    exchange: Exchange,
     response: web.StreamResponse,
     fault: StreamFault,
     rest: Sequence[bytes],
-    error_event: Callable[[ApiError], bytes],
+    rendering: Rendering,
     max_wait: float,
 ) -> web.StreamResponse:
+    request = exchange.request
     if fault.kind == "error":
         assert fault.error is not None  # the model requires an error for this kind
-        await response.write(error_event(fault.error))
+        await response.write(rendering.error_event(rendering.error(fault.error)))
         await response.write_eof()
     elif fault.kind == "no_terminator":
         # A clean end of the body after the events sent so far, without the terminator

@@ -1,10 +1,11 @@
-"""The frame every API handler runs in: request id, timing, provider-shaped errors.
+"""The frame every API request runs in: request id, headers, errors, the journal.
 
-A codec describes its wire conventions once (:class:`WireStyle`); :func:`endpoint`
-wraps a handler so that whatever it raises as :class:`~mockgw.errors.ApiError` is
-answered in that provider's shape, with the request-id header, and anything else (a
-bug in mockgw) is logged and still answered in the provider's shape, never as
-aiohttp's plain-text 500.
+:func:`framed` runs a handler inside an :class:`Exchange` of one codec. Whatever the
+handler raises as :class:`~mockgw.errors.ApiError` is answered in that provider's
+shape, with its request-id header; anything else (a bug in mockgw) is logged and
+still answered in the provider's shape, never as aiohttp's plain-text 500 — or, once
+a response has begun, ends it as a broken stream, since a second response cannot be
+written into the first. The journal sees the request the moment it arrives.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,53 +23,69 @@ from aiohttp import web
 from mockgw.core.generate import unique_id
 from mockgw.core.plan import Plan
 from mockgw.errors import ApiError
-from mockgw.state.journal import JOURNAL, Entry, redact_headers
+from mockgw.protocols.codec import Codec
+from mockgw.state.journal import Entry, Journal, redact_headers
 from mockgw.state.journal import now as journal_now
 from mockgw.web.selection import chosen_session
 
 log = logging.getLogger("mockgw")
 
 
-@dataclass(frozen=True, slots=True)
-class WireStyle:
-    """How one provider names its request id and shapes its error bodies."""
-
-    name: str
-    request_id_header: str
-    request_id_prefix: str
-    error_body: Callable[[ApiError, str], dict[str, Any]]
-    # Headers the provider adds to every response (rate-limit headers, processing
-    # time); called with the milliseconds spent so far.
-    common_headers: Callable[[int], Mapping[str, str]]
-
-    def new_request_id(self) -> str:
-        return self.request_id_prefix + unique_id(24)
-
-
 @dataclass(slots=True)
 class Exchange:
-    """One request being answered: its id, start time and response headers."""
+    """One request being answered: its codec, id, start time and response headers."""
 
     request: web.Request
-    style: WireStyle
+    codec: Codec
     request_id: str
     started: float
+    journal: Journal | None
+    entry: Entry | None = None  # in the journal from arrival on
     warnings: list[str] = field(default_factory=list)
     # Headers decided while handling (a scenario's, the matched rule) for any response.
     extra_headers: dict[str, str] = field(default_factory=dict)
-    # What the journal records: the parsed body and the plan, once known.
-    body: dict[str, Any] | None = None
     plan: Plan | None = None
     events_sent: int = 0  # stream events that went out whole
+    # Set once the status line and headers went out: nothing else may be sent after.
+    response: web.StreamResponse | None = None
+    error_message: str | None = None
+    error_code: str | None = None
+
+    # --- what was decided -----------------------------------------------------------
+
+    def record(self, **fields: Any) -> None:
+        """Update this request's journal entry (when it has one)."""
+        if self.journal is not None and self.entry is not None:
+            self.journal.update(self.entry, **fields)
+
+    def record_body(self, body: dict[str, Any]) -> None:
+        self.record(body=body, stream=bool(body.get("stream")))
+
+    def planned(self, plan: Plan) -> None:
+        """Adopt ``plan``'s headers and warnings, and journal what decided it."""
+        self.plan = plan
+        self.warnings.extend(plan.warnings)
+        if plan.rule is not None:
+            # Tells a puzzled user which rule (or which part of the scenario) answered.
+            self.extra_headers["x-mockgw-rule"] = f"{plan.scenario}/{plan.rule}"
+        if plan.limits:
+            self.extra_headers.update(self.codec.limit_headers(plan.limits))
+        self.extra_headers.update(plan.headers)
+        self.record(scenario=plan.scenario, rule=plan.rule)
+
+    def warn_unknown_fields(self, paths: Sequence[str]) -> None:
+        self.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in paths)
 
     def count_events(self, count: int) -> None:
         self.events_sent = count
 
+    # --- responses ------------------------------------------------------------------
+
     def headers(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         elapsed_ms = int((time.perf_counter() - self.started) * 1000)
         headers = {
-            self.style.request_id_header: self.request_id,
-            **self.style.common_headers(elapsed_ms),
+            self.codec.request_id_header: self.request_id,
+            **self.codec.common_headers(elapsed_ms),
         }
         warnings = list(self.warnings)
         for name, value in (*self.extra_headers.items(), *(extra or {}).items()):
@@ -84,19 +101,29 @@ class Exchange:
             headers["x-mockgw-warning"] = header_safe("; ".join(warnings))
         return headers
 
-    def warn_unknown_fields(self, paths: list[str]) -> None:
-        self.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in paths)
+    async def start(self, response: web.StreamResponse) -> web.StreamResponse:
+        """Send ``response``'s status and headers; its body follows in writes."""
+        self.response = response
+        await response.prepare(self.request)
+        return response
 
     def json(self, body: Any, *, status: int = 200) -> web.Response:
         return web.json_response(body, status=status, headers=self.headers(), dumps=_dumps)
 
     def error(self, error: ApiError) -> web.Response:
+        """The provider's error response for ``error``; the journal records it."""
+        self.error_message, self.error_code = error.message, error.code
         return web.json_response(
-            self.style.error_body(error, self.request_id),
+            self.codec.error_body(error, self.request_id),
             status=error.status,
             headers=self.headers(error.headers),
             dumps=_dumps,
         )
+
+    def abort(self) -> None:
+        """Drop the connection: the way to fail a response that has already begun."""
+        if self.request.transport is not None:
+            self.request.transport.abort()
 
 
 # RFC 9110 token characters: anything else in a header name would corrupt the response.
@@ -116,76 +143,80 @@ def header_safe(value: str) -> str:
     return safe if len(safe) <= MAX_HEADER_VALUE else safe[: MAX_HEADER_VALUE - 1] + "~"
 
 
-Handler = Callable[[Exchange], Awaitable[web.StreamResponse]]
-RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _entry(
-    seq: int,
-    exchange: Exchange,
-    response: web.StreamResponse,
-    error: str | None,
-    code: str | None,
-) -> Entry:
-    request, plan = exchange.request, exchange.plan
-    fault = None
-    if plan is not None:
-        fault = plan.fault or (plan.stream_fault.kind if plan.stream_fault else None)
-    body = exchange.body
+Handler = Callable[[Exchange], Awaitable[web.StreamResponse]]
+RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _arrived(exchange: Exchange, journal: Journal) -> Entry:
+    request = exchange.request
     return Entry(
-        seq=seq,
+        seq=journal.next_seq(),
         time=journal_now(),
         session=chosen_session(request),
-        api=exchange.style.name,
+        api=exchange.codec.name,
         method=request.method,
         path=request.path,
         request_id=exchange.request_id,
         headers=redact_headers(request.headers),
-        body=body,
-        status=response.status,
-        scenario=plan.scenario if plan else None,
-        rule=plan.rule if plan else None,
-        error=error,
-        code=code,
-        fault=fault,
-        stream=bool(body.get("stream")) if body else False,
-        events=exchange.events_sent,
-        duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
+        body=None,
+        status=None,
+        scenario=None,
+        rule=None,
+        error=None,
+        code=None,
+        fault=None,
+        stream=False,
+        events=0,
+        duration_ms=0.0,
+        in_flight=True,
     )
 
 
-def endpoint(style: WireStyle) -> Callable[[Handler], RequestHandler]:
-    """Decorate a handler so it runs inside an :class:`Exchange` of ``style``."""
+async def framed(
+    request: web.Request, codec: Codec, journal: Journal | None, handler: Handler
+) -> web.StreamResponse:
+    """Run ``handler`` for ``request`` inside an exchange of ``codec``; ``journal`` (if
+    any) records the request from now on."""
+    exchange = Exchange(
+        request, codec, codec.request_id_prefix + unique_id(24), time.perf_counter(), journal
+    )
+    if journal is not None:
+        exchange.entry = _arrived(exchange, journal)
+        journal.record(exchange.entry)
+    try:
+        response = await handler(exchange)
+    except ApiError as error:
+        response = _after_start(exchange) or exchange.error(error)
+    except ConnectionResetError:
+        # The client went away mid-response: nothing to answer, and not a bug.
+        exchange.error_message = "the client closed the connection"
+        response = exchange.response or web.Response(status=499)
+    except Exception:
+        log.exception("mockgw bug while answering %s %s", request.method, request.path)
+        message = "mockgw hit an internal error; see its log."
+        response = _after_start(exchange) or exchange.error(ApiError(500, "api_error", message))
+        exchange.error_message = message
+    plan = exchange.plan
+    exchange.record(
+        status=response.status,
+        error=exchange.error_message,
+        code=exchange.error_code,
+        fault=plan.fault if plan is not None else None,
+        events=exchange.events_sent,
+        duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
+        in_flight=False,
+    )
+    return response
 
-    def wrap(handler: Handler) -> RequestHandler:
-        async def run(request: web.Request) -> web.StreamResponse:
-            exchange = Exchange(request, style, style.new_request_id(), time.perf_counter())
-            error_message = error_code = None
-            try:
-                response = await handler(exchange)
-            except ApiError as error:
-                error_message, error_code = error.message, error.code
-                response = exchange.error(error)
-            except ConnectionResetError:
-                # The client went away mid-response: nothing to answer, and not a bug.
-                error_message = "the client closed the connection"
-                response = web.Response(status=499)
-            except Exception:
-                log.exception("mockgw bug while answering %s %s", request.method, request.path)
-                error_message = "mockgw hit an internal error; see its log."
-                response = exchange.error(ApiError(500, "api_error", error_message))
-            journal = request.app.get(JOURNAL)
-            if journal is not None:
-                entry = _entry(journal.next_seq(), exchange, response, error_message, error_code)
-                journal.record(entry)
-            return response
 
-        run.__name__ = handler.__name__
-        run.__doc__ = handler.__doc__
-        return run
-
-    return wrap
+def _after_start(exchange: Exchange) -> web.StreamResponse | None:
+    """The begun response, broken off, when a failure comes after its headers."""
+    if exchange.response is None:
+        return None
+    exchange.abort()
+    exchange.error_message = "the response broke off after it began"
+    return exchange.response

@@ -1,101 +1,128 @@
-"""The codec-independent middle and end of every chat endpoint.
+"""The one request pipeline every codec runs through.
 
-:func:`plan_answer` asks the engine and honours the delay; :func:`deliver` sends the
-answer the codec has encoded, breaking the connection or the stream where the plan
-says so. Codecs supply only what is theirs: the JSON body, the SSE events and the
-shape of an error event.
+For each route a codec declares, :func:`handler` builds one aiohttp handler that does,
+in this order and nowhere else: credentials and required headers, the body (size,
+content type, JSON), the codec's validation, the model check, the scenario; then a
+chat operation asks the engine for a plan and delivers it, while a JSON operation
+(models, token counts) answers at once. The codec supplies only what is its own: the
+words, the field names, the framing.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
 
-from mockgw.core.chat import ChatRequest, Completion
-from mockgw.core.plan import Plan
-from mockgw.errors import ApiError
-from mockgw.scenarios.engine import Engine
-from mockgw.web.delivery import connection_fault, send_stream, stall, truncated_body
-from mockgw.web.frame import Exchange
+from mockgw.core.failures import Failure, UnknownScenario
+from mockgw.core.keys import key_accepted, redact
+from mockgw.core.plan import Answer, ErrorAnswer, Plan
+from mockgw.errors import ApiError, BodyProblem
+from mockgw.protocols.codec import Call, ChatOperation, Codec, Decoded, JsonOperation, Operation
+from mockgw.scenarios.engine import UNKNOWN
+from mockgw.state.runtime import Runtime
+from mockgw.web.body import read_json_object
+from mockgw.web.delivery import deliver
+from mockgw.web.frame import Exchange, RequestHandler, framed
 from mockgw.web.selection import chosen_scenario, chosen_session
 
 
-async def plan_answer(
+@dataclass(frozen=True, slots=True)
+class ChatRendering:
+    """The delivery's view of one chat request: the codec's encoding of its answers."""
+
+    codec: Codec
+    operation: ChatOperation[Any]
+    decoded: Decoded[Any]
+    request_id: str
+
+    @property
+    def stream(self) -> bool:
+        return self.decoded.chat.stream
+
+    def body(self, answer: Answer) -> dict[str, Any]:
+        return self.operation.body(answer.completion, self.decoded)
+
+    def events(self, answer: Answer) -> list[bytes]:
+        return self.operation.events(answer.completion, self.decoded)
+
+    def error(self, failure: Failure) -> ApiError:
+        return self.codec.failure(failure, model=self.decoded.chat.model)
+
+    def error_event(self, error: ApiError) -> bytes:
+        return self.codec.error_event(error, self.request_id)
+
+
+def handler(codec: Codec, operation: Operation, runtime: Runtime) -> RequestHandler:
+    """The aiohttp handler of one route of ``codec``."""
+
+    async def serve(exchange: Exchange) -> web.StreamResponse:
+        decoded = await _admit(exchange, codec, operation, runtime)
+        request = exchange.request
+        scenario = chosen_scenario(request, runtime)
+        if isinstance(operation, ChatOperation):
+            assert decoded is not None  # chat operations take a body
+            return await _chat(exchange, operation, decoded, scenario, runtime)
+        resolved = runtime.engine.resolve(scenario)
+        if isinstance(resolved, UnknownScenario):  # /s/NAME must exist here too
+            exchange.planned(Plan(ErrorAnswer(resolved), scenario=resolved.name, rule=UNKNOWN))
+            raise codec.unknown_scenario(resolved)
+        assert isinstance(operation, JsonOperation)
+        call = Call(runtime.config.models, request.query, request.match_info, decoded)
+        return exchange.json(operation.answer(call))
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        runtime.seen(chosen_session(request))
+        return await framed(request, codec, runtime.journal, serve)
+
+    return handle
+
+
+async def _admit(
+    exchange: Exchange, codec: Codec, operation: Operation, runtime: Runtime
+) -> Decoded[Any] | None:
+    """Every check a request passes before anything is decided, in one order."""
+    config, headers = runtime.config, exchange.request.headers
+    key = codec.credentials(headers)
+    if not key:
+        raise codec.missing_key()
+    if not key_accepted(key, config.api_keys):
+        raise codec.invalid_key(redact(key))
+    codec.check_headers(headers)
+    if not operation.takes_body:
+        return None
+    try:
+        body = await read_json_object(exchange.request, limit=config.max_body_bytes)
+    except BodyProblem as problem:
+        raise codec.body_error(problem) from None
+    exchange.record_body(body)
+    decoded = operation.decode(body, strict=config.strict)
+    exchange.warn_unknown_fields(decoded.unknown)
+    if not config.models.accepts(decoded.chat.model):
+        raise codec.model_not_found(decoded.chat.model)
+    return decoded
+
+
+async def _chat(
     exchange: Exchange,
-    engine: Engine,
-    chat: ChatRequest,
-    body: dict[str, Any],
-    *,
-    max_wait: float,
-) -> Plan:
-    """The plan for ``chat``; a scripted error is raised, after its delay, as ApiError."""
-    request = exchange.request
-    plan = engine.plan(
-        chat,
-        body,
-        request.headers,
-        scenario=chosen_scenario(request),
-        session=chosen_session(request),
-    )
-    exchange.warnings.extend(plan.warnings)
-    exchange.plan = plan
-    if plan.rule is not None:
-        # Tells a puzzled user which rule produced this answer.
-        exchange.extra_headers["x-mockgw-rule"] = f"{plan.scenario}/{plan.rule}"
-    exchange.extra_headers.update(plan.headers)
-    if plan.timing.delay > 0:
-        # Like hangs and stalls, no scripted wait outlasts the server's maximum.
-        await asyncio.sleep(min(plan.timing.delay, max_wait))
-    if plan.error is not None:
-        raise plan.error
-    return plan
-
-
-def present(completion: Completion | None) -> Completion:
-    """The completion of a plan that is neither a fault nor an error."""
-    assert completion is not None  # the engine only plans content, errors or faults
-    return completion
-
-
-async def deliver(
-    exchange: Exchange,
-    plan: Plan,
-    *,
-    stream: bool,
-    body: Callable[[], dict[str, Any]],
-    events: Callable[[], list[bytes]],
-    error_event: Callable[[ApiError], bytes],
-    max_wait: float,
+    operation: ChatOperation[Any],
+    decoded: Decoded[Any],
+    scenario: str | None,
+    runtime: Runtime,
 ) -> web.StreamResponse:
-    """Send the planned answer, with its faults. ``body``/``events`` encode lazily."""
     request = exchange.request
-    if plan.fault is not None:
-        return await connection_fault(request, plan.fault, max_wait=max_wait)
-    fault = plan.stream_fault
-    if stream:
-        return await send_stream(
-            request,
-            events(),
-            headers=exchange.headers(),
-            timing=plan.timing,
-            fault=fault,
-            error_event=error_event,
-            max_wait=max_wait,
-            sent=exchange.count_events,
-        )
-    # A stream fault on a plain request breaks what a plain request has: its body.
-    if fault is None or fault.kind == "no_terminator":
-        return exchange.json(body())
-    if fault.kind == "error":
-        assert fault.error is not None  # set for every error fault
-        raise fault.error
-    if fault.kind == "stall":
-        return await stall(request, exchange.headers(), max_wait=max_wait)
-    payload = json.dumps(body(), separators=(",", ":")).encode()
-    return await truncated_body(
-        request, payload, exchange.headers(), disconnect=fault.kind == "disconnect"
+    session = chosen_session(request)
+    plan = runtime.engine.plan(
+        decoded.chat,
+        decoded.body,
+        request.headers,
+        scenario=scenario,
+        session=session,
+        client_key=exchange.codec.credentials(request.headers),
     )
+    if isinstance(plan.outcome, Answer):
+        plan = replace(plan, outcome=operation.prepare(plan.outcome, decoded, session=session))
+    exchange.planned(plan)
+    rendering = ChatRendering(exchange.codec, operation, decoded, exchange.request_id)
+    return await deliver(exchange, plan, rendering, max_wait=runtime.config.max_wait_seconds)

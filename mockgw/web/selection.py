@@ -10,19 +10,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-DEFAULT_SESSION = "default"
+from mockgw.scenarios.engine import DEFAULT_SESSION
+from mockgw.state.runtime import Runtime
+
 SCENARIO_HEADER = "X-Mockgw-Scenario"
 SESSION_HEADER = "X-Mockgw-Session"
 
 # Every API route is also served under these prefixes.
 PREFIXES = ("", "/s/{scenario}", "/session/{session}", "/session/{session}/s/{scenario}")
-
-
-class SessionScenarios(dict[str, str]):
-    """session id -> the scenario chosen for it (by a fixture or the admin API)."""
-
-
-SESSION_SCENARIOS = web.AppKey("session_scenarios", SessionScenarios)
 
 
 def chosen_session(request: web.Request) -> str:
@@ -31,12 +26,9 @@ def chosen_session(request: web.Request) -> str:
     )
 
 
-def chosen_scenario(request: web.Request) -> str | None:
+def chosen_scenario(request: web.Request, runtime: Runtime) -> str | None:
     explicit = request.match_info.get("scenario") or request.headers.get(SCENARIO_HEADER)
-    if explicit:
-        return explicit
-    by_session = request.app.get(SESSION_SCENARIOS)
-    return by_session.get(chosen_session(request)) if by_session else None
+    return explicit or runtime.scenario_of(chosen_session(request))
 
 
 def with_prefixes(routes: list[web.RouteDef]) -> list[web.RouteDef]:

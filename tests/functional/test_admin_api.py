@@ -360,7 +360,8 @@ async def test_sessions_isolate_state(admin: Admin, server: BackgroundServer) ->
     assert await say_status(server, "anything", "iso-a") == 404
     assert await say(server, "hello", "iso-a") == "hi there"
     _, journal = await admin.call("GET", "/requests?session=iso-a")
-    assert [e["rule"] for e in journal["requests"]] == [None, "greet"]
+    # The 404 is journaled with what decided it: no rule of the scenario matched.
+    assert [e["rule"] for e in journal["requests"]] == ["<unmatched>", "greet"]
 
 
 async def test_session_without_id_gets_one(admin: Admin, server: BackgroundServer) -> None:
@@ -495,16 +496,16 @@ async def test_requests_filters_since_and_limit(admin: Admin, server: Background
         assert status == 200
         return [e["rule"] for e in found["requests"]]
 
-    assert await rules("session=j1") == ["greet", None, "greet"]
+    assert await rules("session=j1") == ["greet", "<unmatched>", "greet"]
     assert await rules("session=j2") == ["fixed"]
-    assert await rules("status=404") == [None]
+    assert await rules("status=404") == ["<unmatched>"]
     assert await rules("rule=greet") == ["greet", "greet"]
     assert await rules("api=anthropic") == []
     assert await rules("api=openai&session=j1&status=200") == ["greet", "greet"]
     assert await rules(f"since={seqs[1]}") == ["fixed", "greet"]
     assert await rules("limit=2") == ["fixed", "greet"]  # the newest two
     assert await rules("limit=0") == []
-    assert await rules("limit=100") == ["greet", None, "fixed", "greet"]
+    assert await rules("limit=100") == ["greet", "<unmatched>", "fixed", "greet"]
     assert await rules(f"since={seqs[0]}&limit=1&session=j1") == ["greet"]
     assert await rules("session=nobody") == []
 

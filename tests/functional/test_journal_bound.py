@@ -13,6 +13,7 @@ from mockgw.config import ServerConfig
 from mockgw.errors import ConfigError
 from mockgw.state import journal as journal_module
 from mockgw.state.journal import REDACTED, Entry, Journal, redact_headers
+from mockgw.web.app import RUNTIME
 
 SIZE = 100
 TOTAL = 5_000
@@ -73,7 +74,7 @@ async def test_journal_holds_at_most_size_per_session(server: BackgroundServer) 
         assert texts == [f"last {i}" for i in range(index, 2 * SIZE, 2)]
         assert [e["seq"] for e in kept] == sorted(e["seq"] for e in kept)
     assert server.app is not None
-    assert len(server.app[journal_module.JOURNAL]) == 2 * SIZE
+    assert len(server.app[RUNTIME].journal) == 2 * SIZE
 
 
 # --- Journal, as a unit ----------------------------------------------------------------------

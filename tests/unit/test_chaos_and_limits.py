@@ -16,14 +16,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from multidict import CIMultiDict, CIMultiDictProxy
 from pydantic import ValidationError
 
 from mockgw.config import ServerConfig
 from mockgw.core.chat import ChatRequest, Message
 from mockgw.core.plan import Plan, Timing
-from mockgw.core.ratelimit import RateLimiter, openai_duration
+from mockgw.core.ratelimit import Admission, RateLimiter
 from mockgw.errors import ApiError
+from mockgw.protocols.anthropic.codec import AnthropicCodec
+from mockgw.protocols.codec import Codec
+from mockgw.protocols.openai.codec import OpenAICodec
+from mockgw.protocols.openai.failures import duration
 from mockgw.scenarios.engine import Engine, session_seed
 from mockgw.scenarios.loader import load_text
 from mockgw.scenarios.model import Distribution, Limits, LogNormal, StreamTiming
@@ -81,10 +84,13 @@ class FakeClock:
         self.now += seconds
 
 
+CODECS: dict[str, Codec] = {"openai": OpenAICodec(), "anthropic": AnthropicCodec()}
+
+
 def chat(text: str = "hi", *, api: str = "openai", max_tokens: int | None = None) -> ChatRequest:
     model = "gpt-4o" if api == "openai" else "claude-haiku-4-5"
     return ChatRequest(
-        api=api,  # type: ignore[arg-type]
+        api=api,
         model=model,
         messages=(Message("user", text),),
         max_tokens=max_tokens,
@@ -101,18 +107,25 @@ def engine(
     return Engine(load_text(textwrap.dedent(text)), chaos=chaos, seed=seed, clock=clock)
 
 
+def refused(plan: Plan, api: str = "openai") -> ApiError:
+    """The error a client of ``api`` gets for ``plan``, which must be a failure."""
+    assert plan.failure is not None, plan
+    return CODECS[api].failure(plan.failure, model=chat(api=api).model)
+
+
+def shown(plan: Plan, api: str = "openai") -> dict[str, str]:
+    """The headers a client of ``api`` sees with an answer to ``plan``."""
+    return {**CODECS[api].limit_headers(plan.limits), **plan.headers}
+
+
 def outcome(eng: Engine, session: str, text: str = "hi", scenario: str = "echo") -> str:
     """What a client would observe, as a comparable string."""
-    try:
-        plan = eng.plan(chat(text), {}, {}, scenario=scenario, session=session)
-    except ApiError as error:  # errors of the selected scenario or of limits
-        return f"raised {error.status}"
-    return describe(plan)
+    return describe(eng.plan(chat(text), {}, {}, scenario=scenario, session=session))
 
 
 def describe(plan: Plan) -> str:
-    if plan.error is not None:
-        return f"{plan.rule}:{plan.error.status}"
+    if plan.failure is not None:
+        return f"{plan.rule}:{refused(plan).status}"
     if plan.fault is not None:
         return f"{plan.rule}:{plan.fault}"
     assert plan.completion is not None
@@ -179,8 +192,7 @@ def test_chaos_is_tried_before_the_selected_scenario() -> None:
     eng = engine(seed=1)
     plan = eng.plan(chat("boom"), {}, {}, scenario="echo", session="x")
     assert (plan.scenario, plan.rule) == ("chaos", "boom")
-    assert plan.error is not None
-    assert plan.error.status == 502
+    assert refused(plan).status == 502
 
 
 def test_chaos_falls_through_when_no_rule_fires() -> None:
@@ -228,8 +240,7 @@ def test_build_engine_chaos_by_name_or_file(tmp_path: Path, by: str) -> None:
     plan = eng.plan(chat("boom"), {}, {}, scenario="echo", session="s")
     assert plan.rule == "rules[0]"
     assert plan.scenario == "file-chaos"
-    assert plan.error is not None
-    assert plan.error.status == 503
+    assert refused(plan).status == 503
     for _ in range(20):  # probability 0 never fires: falls through to echo
         plan = eng.plan(chat("calm"), {}, {}, scenario="echo", session="s")
         assert plan.scenario == "echo"
@@ -333,89 +344,87 @@ def test_rpm_bucket_refills_continuously() -> None:
     clock = FakeClock()
     rl = limiter(clock, rpm=60)
     for _ in range(60):
-        assert rl.admit("k", 0, "openai").granted
-    refused = rl.admit("k", 0, "openai")
+        assert rl.admit("k", 0).granted
+    refused = rl.admit("k", 0)
     assert not refused.granted
     assert refused.retry_after == pytest.approx(1.0)
     assert refused.limited_by == "requests"
     clock.advance(0.25)
-    assert rl.admit("k", 0, "openai").retry_after == pytest.approx(0.75)
+    assert rl.admit("k", 0).retry_after == pytest.approx(0.75)
     clock.advance(0.75)
-    assert rl.admit("k", 0, "openai").granted  # exactly one request refilled
-    assert not rl.admit("k", 0, "openai").granted
+    assert rl.admit("k", 0).granted  # exactly one request refilled
+    assert not rl.admit("k", 0).granted
     clock.advance(10)
-    assert sum(rl.admit("k", 0, "openai").granted for _ in range(20)) == 10
+    assert sum(rl.admit("k", 0).granted for _ in range(20)) == 10
 
 
 def test_retry_after_is_the_real_wait() -> None:
     clock = FakeClock()
     rl = limiter(clock, rpm=120)  # two requests a second
     for _ in range(120):
-        assert rl.admit("k", 0, "openai").granted
-    wait = rl.admit("k", 0, "openai").retry_after
+        assert rl.admit("k", 0).granted
+    wait = rl.admit("k", 0).retry_after
     assert wait == pytest.approx(0.5)
     clock.advance(wait * 0.99)
-    assert not rl.admit("k", 0, "openai").granted
+    assert not rl.admit("k", 0).granted
     clock.advance(wait * 0.011)
-    assert rl.admit("k", 0, "openai").granted
+    assert rl.admit("k", 0).granted
 
 
 def test_tpm_counts_prompt_plus_max_tokens() -> None:
     clock = FakeClock()
     rl = limiter(clock, tpm=1000)
-    assert rl.admit("k", 600, "openai").granted
-    refused = rl.admit("k", 500, "openai")
-    assert not refused.granted
-    assert refused.limited_by == "tokens"
-    assert refused.requested == 500
-    assert refused.retry_after == pytest.approx(100 / (1000 / 60))
+    assert rl.admit("k", 600).granted
+    refusal = rl.admit("k", 500)
+    assert not refusal.granted
+    assert refusal.limited_by == "tokens"
+    assert refusal.requested == 500
+    assert refusal.retry_after == pytest.approx(100 / (1000 / 60))
     # Through the engine: the cost is the prompt's tokens plus max_tokens.
     text = "scenario: t\nlimits: {tpm: 1000}\nunmatched: generate\nrules: []\n"
     eng = engine(text, chaos=None, clock=clock)
-    plan = eng.plan(chat(max_tokens=400), {}, {"x-api-key": "a"}, scenario="t")
-    remaining = int(plan.headers["x-ratelimit-remaining-tokens"])
+    plan = eng.plan(chat(max_tokens=400), {}, {}, scenario="t", client_key="a")
+    remaining = int(shown(plan)["x-ratelimit-remaining-tokens"])
     prompt = 1000 - 400 - remaining
     assert 0 < prompt < 50
-    plan = eng.plan(chat(max_tokens=400), {}, {"x-api-key": "a"}, scenario="t")
-    assert int(plan.headers["x-ratelimit-remaining-tokens"]) == 1000 - 2 * (400 + prompt)
-    with pytest.raises(ApiError) as caught:
-        eng.plan(chat(max_tokens=400), {}, {"x-api-key": "a"}, scenario="t")
-    assert caught.value.status == 429
-    assert "TPM" in caught.value.message
-    assert caught.value.wire_type == "tokens"
+    plan = eng.plan(chat(max_tokens=400), {}, {}, scenario="t", client_key="a")
+    assert int(shown(plan)["x-ratelimit-remaining-tokens"]) == 1000 - 2 * (400 + prompt)
+    error = refused(eng.plan(chat(max_tokens=400), {}, {}, scenario="t", client_key="a"))
+    assert error.status == 429
+    assert "TPM" in error.message
+    assert error.wire_type == "tokens"
 
 
 def test_rpm_and_tpm_together_the_longer_wait_wins() -> None:
     clock = FakeClock()
     rl = limiter(clock, rpm=6, tpm=600)  # 0.1 request/s, 10 tokens/s
-    assert rl.admit("k", 590, "openai").granted
-    refused = rl.admit("k", 100, "openai")
+    assert rl.admit("k", 590).granted
+    refused = rl.admit("k", 100)
     assert refused.limited_by == "tokens"
     assert refused.retry_after == pytest.approx(9.0)
     clock.advance(9.0)
     # 0.9 requests refilled on top of 5 left: the token wait was the binding one.
-    assert rl.admit("k", 100, "openai").granted
+    assert rl.admit("k", 100).granted
 
 
 def test_request_larger_than_the_bucket_gets_a_bounded_retry_after() -> None:
     clock = FakeClock()
     rl = limiter(clock, tpm=1000)
-    refused = rl.admit("k", 5000, "openai")
+    refused = rl.admit("k", 5000)
     assert not refused.granted
     assert refused.too_large
     assert math.isfinite(refused.retry_after)
     assert refused.retry_after == pytest.approx(60.0)
     # It did not spend the bucket: a request that fits still goes through.
-    assert rl.admit("k", 1000, "openai").granted
+    assert rl.admit("k", 1000).granted
 
 
 @pytest.mark.parametrize("api", ["openai", "anthropic"])
 def test_too_large_request_is_not_retryable(api: str) -> None:
     text = "scenario: t\nlimits: {tpm: 100}\nunmatched: generate\nrules: []\n"
     eng = engine(text, chaos=None, clock=FakeClock())
-    with pytest.raises(ApiError) as caught:
-        eng.plan(chat(api=api, max_tokens=500), {}, {"x-api-key": "a"}, scenario="t")
-    error = caught.value
+    plan = eng.plan(chat(api=api, max_tokens=500), {}, {}, scenario="t", client_key="a")
+    error = refused(plan, api)
     assert error.status == 429
     # Retrying can never help: SDKs obey x-should-retry, and the wait is bounded.
     assert error.headers["x-should-retry"] == "false"
@@ -441,13 +450,8 @@ def test_per_session_and_per_key_buckets() -> None:
     eng = engine(text, chaos=None, clock=FakeClock())
 
     def ok(scenario: str, key: str, session: str) -> bool:
-        # As aiohttp hands them over: case-insensitive.
-        headers = CIMultiDictProxy(CIMultiDict({"authorization": f"Bearer {key}"}))
-        try:
-            eng.plan(chat(), {}, headers, scenario=scenario, session=session)
-        except ApiError as error:
-            return error.status != 429
-        return True
+        plan = eng.plan(chat(), {}, {}, scenario=scenario, session=session, client_key=key)
+        return plan.failure is None
 
     # per key: sessions share a key's bucket, another key has its own.
     assert [ok("by-key", "k1", s) for s in ("a", "b", "c")] == [True, True, False]
@@ -470,12 +474,16 @@ def test_bucket_key_never_holds_the_api_key() -> None:
     assert key != RateLimiter.bucket_key(limits, "sk-other", "s")
 
 
+def headers_of(admission: Admission, api: str) -> dict[str, str]:
+    return CODECS[api].limit_headers(admission.buckets)
+
+
 def test_openai_headers_count_down_and_reset() -> None:
     clock = FakeClock()
     rl = limiter(clock, rpm=60, tpm=6000)
     seen = []
     for _ in range(3):
-        headers = rl.admit("k", 100, "openai").headers
+        headers = headers_of(rl.admit("k", 100), "openai")
         seen.append(headers)
         clock.advance(0.1)
     assert [h["x-ratelimit-remaining-requests"] for h in seen] == ["59", "58", "57"]
@@ -486,26 +494,26 @@ def test_openai_headers_count_down_and_reset() -> None:
     assert [h["x-ratelimit-reset-requests"] for h in seen] == ["1s", "1.9s", "2.8s"]
     assert seen[0]["x-ratelimit-reset-tokens"] == "1s"  # 100 tokens at 100/s
     clock.advance(0.4)
-    later = rl.admit("k", 0, "openai").headers
+    later = headers_of(rl.admit("k", 0), "openai")
     # 2.8 s to refill less 0.5 s elapsed, plus 1 s for this request
     assert later["x-ratelimit-reset-requests"] == "3.3s"
     assert later["x-ratelimit-reset-tokens"] == "2.3s"  # 230 tokens short at 100/s
 
 
 def test_openai_duration_format() -> None:
-    assert openai_duration(0.5) == "500ms"
-    assert openai_duration(0.0004) == "0ms"
-    assert openai_duration(1) == "1s"
-    assert openai_duration(6.5) == "6.5s"
-    assert openai_duration(60) == "1m0s"
-    assert openai_duration(83) == "1m23s"
+    assert duration(0.5) == "500ms"
+    assert duration(0.0004) == "0ms"
+    assert duration(1) == "1s"
+    assert duration(6.5) == "6.5s"
+    assert duration(60) == "1m0s"
+    assert duration(83) == "1m23s"
 
 
 def test_anthropic_headers_count_down_with_rfc3339_reset() -> None:
     clock = FakeClock()
     rl = limiter(clock, rpm=50)
     before = datetime.now(timezone.utc).replace(microsecond=0)
-    seen = [rl.admit("k", 10, "anthropic").headers for _ in range(5)]
+    seen = [headers_of(rl.admit("k", 10), "anthropic") for _ in range(5)]
     after = datetime.now(timezone.utc)
     assert [h["anthropic-ratelimit-requests-remaining"] for h in seen] == [
         "49",
@@ -527,21 +535,18 @@ def test_engine_429_carries_the_real_wait_and_honest_headers(api: str) -> None:
     clock = FakeClock()
     text = "scenario: r\nlimits: {rpm: 60}\nunmatched: generate\nrules: []\n"
     eng = engine(text, chaos=None, clock=clock)
-    headers = {"x-api-key": "k"}
     remaining = []
     for _ in range(60):
-        plan = eng.plan(chat(api=api), {}, headers, scenario="r")
+        plan = eng.plan(chat(api=api), {}, {}, scenario="r", client_key="k")
         name = (
             "x-ratelimit-remaining-requests"
             if api == "openai"
             else "anthropic-ratelimit-requests-remaining"
         )
-        remaining.append(int(plan.headers[name]))
+        remaining.append(int(shown(plan, api)[name]))
     assert remaining == list(range(59, -1, -1))
     clock.advance(0.3)
-    with pytest.raises(ApiError) as caught:
-        eng.plan(chat(api=api), {}, headers, scenario="r")
-    error = caught.value
+    error = refused(eng.plan(chat(api=api), {}, {}, scenario="r", client_key="k"), api)
     assert error.status == 429
     assert float(error.headers["retry-after-ms"]) == pytest.approx(700)
     assert error.headers["retry-after"] == "1"
@@ -556,7 +561,7 @@ def test_engine_429_carries_the_real_wait_and_honest_headers(api: str) -> None:
         assert error.headers["anthropic-ratelimit-requests-remaining"] == "0"
         assert "60 requests per minute" in error.message
     clock.advance(0.7)
-    assert eng.plan(chat(api=api), {}, headers, scenario="r").completion is not None
+    assert eng.plan(chat(api=api), {}, {}, scenario="r", client_key="k").completion is not None
 
 
 def test_chaos_limits_apply_to_every_request() -> None:
@@ -571,12 +576,10 @@ def test_chaos_limits_apply_to_every_request() -> None:
     """
     eng = engine(text, chaos="limited", clock=FakeClock())
     first = eng.plan(chat(), {}, {}, scenario="echo", session="s")
-    assert first.headers["x-ratelimit-remaining-requests"] == "1"
+    assert shown(first)["x-ratelimit-remaining-requests"] == "1"
     assert first.rule == "rules[0]"
     eng.plan(chat(), {}, {}, session="s")  # no scenario selected: still charged
-    with pytest.raises(ApiError) as caught:
-        eng.plan(chat(), {}, {}, scenario="echo", session="s")
-    assert caught.value.status == 429
+    assert refused(eng.plan(chat(), {}, {}, scenario="echo", session="s")).status == 429
 
 
 def test_limit_reload_keeps_buckets_unless_limits_change() -> None:
@@ -585,7 +588,6 @@ def test_limit_reload_keeps_buckets_unless_limits_change() -> None:
     eng = engine(text, chaos=None, clock=clock)
     eng.plan(chat(), {}, {}, scenario="r")
     eng.replace(load_text(text))
-    with pytest.raises(ApiError):
-        eng.plan(chat(), {}, {}, scenario="r")
+    assert refused(eng.plan(chat(), {}, {}, scenario="r")).status == 429
     eng.replace(load_text(text.replace("rpm: 1", "rpm: 2")))
     assert eng.plan(chat(), {}, {}, scenario="r").completion is not None

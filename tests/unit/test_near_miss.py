@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from mockgw.core.chat import ChatRequest, Message, ToolSpec
+from mockgw.core.failures import NoMatch, UnknownScenario
 from mockgw.errors import ApiError
-from mockgw.scenarios.engine import Engine
+from mockgw.protocols.openai.codec import OpenAICodec
+from mockgw.scenarios.engine import UNKNOWN, UNMATCHED, Engine
 from mockgw.scenarios.loader import load_text
 
 SUPPORT = """
@@ -41,9 +41,11 @@ REQUEST = ChatRequest(
 
 
 def _near_miss(engine: Engine, scenario: str, request: ChatRequest = REQUEST) -> ApiError:
-    with pytest.raises(ApiError) as caught:
-        engine.plan(request, {}, {"x-team": "dev"}, scenario=scenario)
-    error = caught.value
+    plan = engine.plan(request, {}, {"x-team": "dev"}, scenario=scenario)
+    assert isinstance(plan.failure, NoMatch)
+    assert (plan.scenario, plan.rule) == (scenario, UNMATCHED)
+    # As a codec words it: the report is the message, whichever the wire format.
+    error = OpenAICodec().failure(plan.failure, model=request.model)
     assert (error.status, error.kind, error.code) == (404, "not_found_error", "mockgw_no_match")
     return error
 
@@ -161,7 +163,7 @@ def test_unmatched_generate_answers_instead() -> None:
     text = SUPPORT.replace("scenario: support\n", "scenario: support\nunmatched: generate\n")
     engine = Engine(load_text(text))
     plan = engine.plan(REQUEST, {}, {"x-team": "dev"}, scenario="support")
-    assert plan.error is None
+    assert plan.failure is None
     assert plan.completion is not None
     assert plan.completion.choices[0].text
     assert plan.scenario == "support"
@@ -170,9 +172,10 @@ def test_unmatched_generate_answers_instead() -> None:
 def test_unknown_scenario_names_the_nearest() -> None:
     weather = "scenario: weather\nrules: []\n"
     engine = Engine(load_text(SUPPORT + "---\n" + weather))
-    with pytest.raises(ApiError) as caught:
-        engine.plan(REQUEST, {}, {}, scenario="suport")
-    error = caught.value
+    plan = engine.plan(REQUEST, {}, {}, scenario="suport")
+    assert isinstance(plan.failure, UnknownScenario)
+    assert (plan.scenario, plan.rule) == ("suport", UNKNOWN)
+    error = OpenAICodec().failure(plan.failure, model=REQUEST.model)
     assert (error.status, error.kind, error.code) == (
         404,
         "not_found_error",

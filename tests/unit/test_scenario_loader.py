@@ -347,7 +347,7 @@ def _problems(tmp_path: Path, files: dict[str, str]) -> tuple[Problem, ...]:
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioLoadError) as caught:
-        load_scenarios([tmp_path])
+        load_scenarios([tmp_path], apis=("openai", "anthropic"))
     return caught.value.problems
 
 

@@ -1,19 +1,19 @@
-"""aiohttp handlers for the Anthropic Messages endpoints."""
+"""The Anthropic Messages wire format: messages, token counting and the model list."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from aiohttp import web
-
-from mockgw.config import ServerConfig
-from mockgw.core.keys import bearer_token, key_accepted
+from mockgw.core.chat import Completion
+from mockgw.core.keys import bearer_token
+from mockgw.core.models import ModelInfo, undated
+from mockgw.core.plan import Answer
 from mockgw.core.tokens import request_tokens
 from mockgw.errors import ApiError
-from mockgw.protocols.anthropic import errors
+from mockgw.protocols.anthropic import errors, failures
 from mockgw.protocols.anthropic.decode import to_chat_request
 from mockgw.protocols.anthropic.encode import (
     MessageMeta,
@@ -21,17 +21,22 @@ from mockgw.protocols.anthropic.encode import (
     new_message_id,
     stream_events,
 )
-from mockgw.protocols.anthropic.prompt_cache import PromptCache, cache_prefix
+from mockgw.protocols.anthropic.prompt_cache import CachePrefix, PromptCache, cache_prefix
 from mockgw.protocols.anthropic.validate import (
     check_version_header,
     validate_count_tokens_request,
     validate_messages_request,
 )
-from mockgw.scenarios.engine import Engine
-from mockgw.web.body import BodyProblem, read_json_object
-from mockgw.web.frame import Exchange, RequestHandler, WireStyle, endpoint
-from mockgw.web.pipeline import deliver, plan_answer, present
-from mockgw.web.selection import chosen_scenario, chosen_session
+from mockgw.protocols.codec import (
+    Call,
+    ChatOperation,
+    Codec,
+    Decoded,
+    Headers,
+    JsonOperation,
+    Route,
+)
+from mockgw.protocols.models import RetrieveModel
 
 _LIMITS = {
     "requests": 4000,
@@ -41,108 +46,69 @@ _LIMITS = {
 }
 
 
-def _common_headers(_elapsed_ms: int) -> Mapping[str, str]:
-    # Plausible, constant limits; reset times are RFC 3339 a minute ahead, like the API.
-    reset = (datetime.now(timezone.utc) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    headers = {}
-    for name, limit in _LIMITS.items():
-        headers[f"anthropic-ratelimit-{name}-limit"] = str(limit)
-        headers[f"anthropic-ratelimit-{name}-remaining"] = str(limit - 1)
-        headers[f"anthropic-ratelimit-{name}-reset"] = reset
-    return headers
+class Messages(ChatOperation[CachePrefix | None]):
+    """``POST /v1/messages``, with prompt-cache accounting in its usage."""
 
+    def __init__(self, cache: PromptCache) -> None:
+        self.cache = cache
 
-STYLE = WireStyle(
-    name="anthropic",
-    request_id_header="request-id",
-    request_id_prefix="req_011C",
-    error_body=errors.error_body,
-    common_headers=_common_headers,
-)
-
-
-def check_auth(exchange: Exchange, config: ServerConfig) -> None:
-    # The 2.x SDK sends ``Authorization: Bearer``; older SDKs and curl users x-api-key.
-    headers = exchange.request.headers
-    key = headers.get("x-api-key") or bearer_token(headers)
-    if not key:
-        raise errors.missing_key()
-    if not key_accepted(key, config.api_keys):
-        raise errors.invalid_key()
-
-
-def _check_headers(exchange: Exchange, config: ServerConfig) -> None:
-    check_auth(exchange, config)
-    # getall joins duplicates the way the real API sees them ("a, b" is rejected).
-    versions = exchange.request.headers.getall("anthropic-version", [])
-    check_version_header(", ".join(versions) if versions else None)
-
-
-async def _body(exchange: Exchange, config: ServerConfig) -> dict[str, Any]:
-    try:
-        body = await read_json_object(exchange.request, limit=config.max_body_bytes)
-    except BodyProblem as problem:
-        raise errors.body_error(problem) from None
-    exchange.body = body
-    return body
-
-
-def routes(config: ServerConfig, engine: Engine, cache: PromptCache) -> list[web.RouteDef]:
-    @endpoint(STYLE)
-    async def create_message(exchange: Exchange) -> web.StreamResponse:
-        _check_headers(exchange, config)
-        body = await _body(exchange, config)
-        validated, unknown = validate_messages_request(body, strict=config.strict)
+    def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[CachePrefix | None]:
+        validated, unknown = validate_messages_request(body, strict=strict)
         # The Messages API coerces like pydantic's lax mode ("5" -> 5); the core reads
         # the coerced values, never the raw ones (where bool("false") would be True).
-        body = validated.model_dump(by_alias=True, exclude_unset=True)
-        exchange.warn_unknown_fields(unknown)
-        if not config.models.accepts(body["model"]):
-            raise errors.model_not_found(body["model"])
-        chat = to_chat_request(body)
-        plan = await plan_answer(exchange, engine, chat, body, max_wait=config.max_wait_seconds)
-        prefix = cache_prefix(body)
-        completion = plan.completion
-        if completion is not None and not plan.usage_scripted:
-            scope = f"{chosen_session(exchange.request)}:{chat.model}"
-            usage = cache.account(prefix, completion.usage, scope=scope)
-            completion = replace(completion, usage=usage)
-        meta = MessageMeta(new_message_id(), chat.model, prefix.ttl if prefix else "5m")
-        return await deliver(
-            exchange,
-            plan,
-            stream=chat.stream,
-            body=lambda: message_body(present(completion), meta),
-            events=lambda: stream_events(present(completion), meta),
-            error_event=lambda error: errors.error_event(error, exchange.request_id),
-            max_wait=config.max_wait_seconds,
-        )
+        coerced = validated.model_dump(by_alias=True, exclude_unset=True)
+        return Decoded(to_chat_request(coerced), coerced, cache_prefix(coerced), unknown)
 
-    @endpoint(STYLE)
-    async def count_tokens(exchange: Exchange) -> web.StreamResponse:
-        _check_headers(exchange, config)
-        body = await _body(exchange, config)
-        engine.resolve(chosen_scenario(exchange.request))  # a typo'd /s/NAME is a 404 here too
-        validated_count, unknown = validate_count_tokens_request(body, strict=config.strict)
-        body = validated_count.model_dump(by_alias=True, exclude_unset=True)
-        exchange.warn_unknown_fields(unknown)
-        if not config.models.accepts(body["model"]):
-            raise errors.model_not_found(body["model"])
-        return exchange.json({"input_tokens": request_tokens(to_chat_request(body))})
+    def prepare(
+        self, answer: Answer, decoded: Decoded[CachePrefix | None], *, session: str
+    ) -> Answer:
+        if answer.usage_scripted:
+            return answer
+        completion = answer.completion
+        scope = f"{session}:{decoded.chat.model}"
+        usage = self.cache.account(decoded.extra, completion.usage, scope=scope)
+        return replace(answer, completion=replace(completion, usage=usage))
 
-    return [
-        web.post("/v1/messages", create_message),
-        web.post("/v1/messages/count_tokens", count_tokens),
-    ]
+    def body(self, completion: Completion, decoded: Decoded[CachePrefix | None]) -> dict[str, Any]:
+        return message_body(completion, _meta(decoded))
+
+    def events(self, completion: Completion, decoded: Decoded[CachePrefix | None]) -> list[bytes]:
+        return stream_events(completion, _meta(decoded))
 
 
-def _model_body(model_id: str, config: ServerConfig) -> dict[str, Any]:
-    info = config.models.get(model_id)
-    assert info is not None
+def _meta(decoded: Decoded[CachePrefix | None]) -> MessageMeta:
+    prefix = decoded.extra
+    return MessageMeta(new_message_id(), decoded.chat.model, prefix.ttl if prefix else "5m")
+
+
+class CountTokens(JsonOperation):
+    """``POST /v1/messages/count_tokens``."""
+
+    takes_body = True
+
+    def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[None]:
+        validated, unknown = validate_count_tokens_request(body, strict=strict)
+        coerced = validated.model_dump(by_alias=True, exclude_unset=True)
+        return Decoded(to_chat_request(coerced), coerced, None, unknown)
+
+    def answer(self, call: Call) -> dict[str, Any]:
+        assert call.decoded is not None  # takes_body
+        return {"input_tokens": request_tokens(call.decoded.chat)}
+
+
+def display_name(model_id: str) -> str:
+    """``claude-opus-4-5-20251101`` -> ``Claude Opus 4.5``."""
+    words = undated(model_id).removeprefix("claude-").split("-")
+    names = [w for w in words if not w.isdigit() and w != "latest"]
+    version = ".".join(w for w in words if w.isdigit())
+    return " ".join(["Claude", *(n.capitalize() for n in names), version]).strip()
+
+
+def _model_body(info: ModelInfo) -> dict[str, Any]:
     return {
         "type": "model",
         "id": info.id,
-        "display_name": info.display_name,
+        "display_name": display_name(info.id),
         "created_at": info.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
@@ -162,45 +128,86 @@ def _page_limit(raw: str | None) -> int:
     return limit
 
 
-def model_handlers(config: ServerConfig, engine: Engine) -> tuple[RequestHandler, RequestHandler]:
-    """``GET /v1/models`` (paged, newest first) and ``GET /v1/models/{id}``."""
+class ListModels(JsonOperation):
+    """``GET /v1/models``: Claude models, newest first, paged by id."""
 
-    def listed() -> list[str]:
-        models = [m for m in config.models.all() if m.owned_by == "anthropic"]
+    def answer(self, call: Call) -> dict[str, Any]:
+        limit = _page_limit(call.query.get("limit"))
+        models = [m for m in call.models.all() if m.id.startswith("claude")]
         models.sort(key=lambda m: m.created, reverse=True)
-        return [m.id for m in models if config.models.accepts(m.id)]
-
-    @endpoint(STYLE)
-    async def list_models(exchange: Exchange) -> web.StreamResponse:
-        _check_headers(exchange, config)
-        engine.resolve(chosen_scenario(exchange.request))  # /s/NAME must exist
-        query = exchange.request.query
-        limit = _page_limit(query.get("limit"))
-        ids = listed()
-        if "after_id" in query and query["after_id"] in ids:
-            ids = ids[ids.index(query["after_id"]) + 1 :]
-            page, has_more = ids[:limit], len(ids) > limit
-        elif "before_id" in query and query["before_id"] in ids:
-            ids = ids[: ids.index(query["before_id"])]
-            page, has_more = ids[-limit:], len(ids) > limit
+        ids = [m.id for m in models if call.models.accepts(m.id)]
+        after, before = call.query.get("after_id"), call.query.get("before_id")
+        if after in ids:
+            ids = ids[ids.index(after) + 1 :]
+            page = ids[:limit]
+        elif before in ids:
+            ids = ids[: ids.index(before)]
+            page = ids[-limit:]
         else:
-            page, has_more = ids[:limit], len(ids) > limit
-        return exchange.json(
-            {
-                "data": [_model_body(i, config) for i in page],
-                "has_more": has_more,
-                "first_id": page[0] if page else None,
-                "last_id": page[-1] if page else None,
-            }
+            page = ids[:limit]
+        infos = [call.models.get(i) for i in page]
+        return {
+            "data": [_model_body(info) for info in infos if info is not None],
+            "has_more": len(ids) > limit,
+            "first_id": page[0] if page else None,
+            "last_id": page[-1] if page else None,
+        }
+
+
+class AnthropicCodec(Codec):
+    name = "anthropic"
+    request_id_header = "request-id"
+    request_id_prefix = "req_011C"
+
+    def __init__(self) -> None:
+        self.cache = PromptCache()
+
+    def routes(self) -> Sequence[Route]:
+        return (
+            Route("POST", "/v1/messages", Messages(self.cache)),
+            Route("POST", "/v1/messages/count_tokens", CountTokens()),
+            Route("GET", "/v1/models", ListModels()),
+            Route(
+                "GET", "/v1/models/{model_id}", RetrieveModel(_model_body, errors.model_not_found)
+            ),
         )
 
-    @endpoint(STYLE)
-    async def retrieve_model(exchange: Exchange) -> web.StreamResponse:
-        _check_headers(exchange, config)
-        engine.resolve(chosen_scenario(exchange.request))  # /s/NAME must exist
-        model_id = exchange.request.match_info["model_id"]
-        if model_id not in config.models or not config.models.accepts(model_id):
-            raise errors.model_not_found(model_id)
-        return exchange.json(_model_body(model_id, config))
+    def claims(self, path: str, headers: Headers) -> bool:
+        return "anthropic-version" in headers or path.startswith("/v1/messages")
 
-    return list_models, retrieve_model
+    def reset(self) -> None:
+        self.cache.clear()
+
+    def credentials(self, headers: Headers) -> str | None:
+        # The 2.x SDK sends ``Authorization: Bearer``; older SDKs and curl users x-api-key.
+        return headers.get("x-api-key") or bearer_token(headers)
+
+    def check_headers(self, headers: Headers) -> None:
+        # getall joins duplicates the way the real API sees them ("a, b" is rejected).
+        versions = headers.getall("anthropic-version", [])
+        check_version_header(", ".join(versions) if versions else None)
+
+    missing_key = staticmethod(errors.missing_key)
+    body_error = staticmethod(errors.body_error)
+    model_not_found = staticmethod(errors.model_not_found)
+    error_body = staticmethod(errors.error_body)
+    error_event = staticmethod(errors.error_event)
+    limit_headers = staticmethod(failures.limit_headers)
+    rate_limited = staticmethod(failures.rate_limited)
+    presets = failures.PRESETS
+
+    def invalid_key(self, redacted: str) -> ApiError:
+        return errors.invalid_key()  # Anthropic never quotes the key
+
+    def route_not_found(self, method: str, path: str) -> ApiError:
+        return errors.not_found()
+
+    def common_headers(self, elapsed_ms: int) -> Mapping[str, str]:
+        # Plausible, constant limits; reset times are RFC 3339 a minute ahead, like the API.
+        reset = (datetime.now(timezone.utc) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = {}
+        for name, limit in _LIMITS.items():
+            headers[f"anthropic-ratelimit-{name}-limit"] = str(limit)
+            headers[f"anthropic-ratelimit-{name}-remaining"] = str(limit - 1)
+            headers[f"anthropic-ratelimit-{name}-reset"] = reset
+        return headers

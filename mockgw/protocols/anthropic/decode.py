@@ -136,4 +136,5 @@ def to_chat_request(body: dict[str, Any]) -> ChatRequest:
         stream=bool(body.get("stream")),
         thinking_budget=_thinking_budget(body),
         metadata={"user_id": user_id} if user_id else {},
+        tool_id_prefix="toolu_01",
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mockgw.errors import ApiError
+from mockgw.errors import ApiError, BodyProblem
 from mockgw.protocols.sse import named_event
-from mockgw.web.body import BodyProblem
 
 # The kinds in mockgw.errors are Anthropic's own error types, except the edge's 413.
 _TYPE_OVERRIDES = {"request_too_large": "request_too_large"}

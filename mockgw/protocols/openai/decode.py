@@ -171,4 +171,5 @@ def to_chat_request(body: dict[str, Any]) -> ChatRequest:
         include_usage=stream and bool(options.get("include_usage")),
         seed=body.get("seed"),
         metadata=dict(body.get("metadata") or {}),
+        tool_id_prefix="call_",
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mockgw.errors import ApiError, ErrorKind
+from mockgw.errors import ApiError, BodyProblem, ErrorKind
 from mockgw.protocols.sse import data_event
-from mockgw.web.body import BodyProblem
 
 # OpenAI has fewer error types than Anthropic: most client errors share one.
 _TYPES: dict[ErrorKind, str] = {

@@ -1,0 +1,163 @@
+"""How Anthropic words a scenario's failures: its error catalogue and rate-limit refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+
+from mockgw.core.failures import retry_headers
+from mockgw.core.ratelimit import Admission, BucketState
+from mockgw.errors import ApiError
+from mockgw.protocols.presets import FINAL, RETRY, RETRYABLE, WirePreset
+
+
+def _moment(seconds: float) -> str:
+    """Anthropic's reset format: an RFC 3339 instant."""
+    moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def limit_headers(buckets: Sequence[BucketState]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for bucket in buckets:
+        headers[f"anthropic-ratelimit-{bucket.name}-limit"] = str(bucket.limit)
+        headers[f"anthropic-ratelimit-{bucket.name}-remaining"] = str(bucket.remaining)
+        headers[f"anthropic-ratelimit-{bucket.name}-reset"] = _moment(bucket.reset_seconds)
+    return headers
+
+
+def exhausted_limit_headers(retry_after: float) -> dict[str, str]:
+    """The rate-limit headers of a scripted 429: both limits used up."""
+    stamp = _moment(retry_after)
+    return {
+        "anthropic-ratelimit-requests-limit": "50",
+        "anthropic-ratelimit-requests-remaining": "0",
+        "anthropic-ratelimit-requests-reset": stamp,
+        "anthropic-ratelimit-tokens-limit": "40000",
+        "anthropic-ratelimit-tokens-remaining": "0",
+        "anthropic-ratelimit-tokens-reset": stamp,
+    }
+
+
+def rate_limited(refusal: Admission, *, model: str) -> ApiError:
+    """A refusal by a real bucket, with its real numbers."""
+    what = "requests" if refusal.limited_by in (None, "requests") else "tokens"
+    if refusal.too_large:
+        message = (
+            f"This request would use {refusal.requested} {what}, more than the rate limit "
+            f"for your organization of {refusal.limit} {what} per minute allows. Please "
+            "reduce the prompt length or the maximum tokens requested."
+        )
+    else:
+        message = (
+            f"This request would exceed the rate limit for your organization of "
+            f"{refusal.limit} {what} per minute. For details, refer to: "
+            "https://docs.claude.com/en/api/rate-limits. You can see the response headers "
+            "for current usage. Please reduce the prompt length or the maximum tokens "
+            "requested, or try again later."
+        )
+    headers = {
+        **limit_headers(refusal.buckets),
+        **retry_headers(refusal.retry_after),
+        # Waiting cannot admit a request bigger than the bucket: SDKs must not retry.
+        "x-should-retry": "false" if refusal.too_large else "true",
+    }
+    return ApiError(429, "rate_limit_error", message, headers=headers)
+
+
+PRESETS: dict[str, WirePreset] = {
+    "rate_limit": WirePreset(
+        429,
+        "rate_limit_error",
+        "This request would exceed the rate limit for your organization of 50 requests "
+        "per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits. "
+        "You can see the response headers for current usage. Please reduce the prompt "
+        "length or the maximum tokens requested, or try again later. You may also "
+        "contact sales at https://www.anthropic.com/contact-sales to discuss your "
+        "options for a rate limit increase.",
+        headers=RETRY,
+        timed_headers=exhausted_limit_headers,
+    ),
+    "overloaded": WirePreset(
+        529,
+        "overloaded_error",
+        "Overloaded",
+        headers=RETRYABLE,
+    ),
+    "server_error": WirePreset(
+        500,
+        "api_error",
+        "Internal server error",
+        headers=RETRYABLE,
+    ),
+    "bad_gateway": WirePreset(
+        502,
+        "api_error",
+        "Bad gateway",
+    ),
+    "unavailable": WirePreset(
+        503,
+        "api_error",
+        "Service unavailable",
+    ),
+    "gateway_timeout": WirePreset(
+        504,
+        "timeout_error",
+        "Request timed out",
+    ),
+    "request_timeout": WirePreset(
+        408,
+        "timeout_error",
+        "Request timed out",
+    ),
+    "authentication": WirePreset(
+        401,
+        "authentication_error",
+        "invalid x-api-key",
+        headers=FINAL,
+    ),
+    "permission": WirePreset(
+        403,
+        "permission_error",
+        "Your API key does not have permission to use the specified resource.",
+        headers=FINAL,
+    ),
+    "not_found": WirePreset(
+        404,
+        "not_found_error",
+        "model: {model}",
+        headers=FINAL,
+    ),
+    "request_too_large": WirePreset(
+        413,
+        "request_too_large",
+        "Request exceeds the maximum allowed number of bytes.",
+        headers=FINAL,
+    ),
+    "context_length_exceeded": WirePreset(
+        400,
+        "invalid_request_error",
+        "prompt is too long: 215473 tokens > 200000 maximum",
+        headers=FINAL,
+    ),
+    "insufficient_quota": WirePreset(
+        400,
+        "billing_error",
+        "Your credit balance is too low to access the Anthropic API. Please go to Plans "
+        "& Billing to upgrade or purchase credits.",
+        type="invalid_request_error",
+        headers=FINAL,
+    ),
+    "billing": WirePreset(
+        402,
+        "billing_error",
+        "Your account has an outstanding balance. Please visit Plans & Billing.",
+        headers=FINAL,
+    ),
+    "content_filter": WirePreset(
+        400,
+        "invalid_request_error",
+        "Output blocked by content filtering policy",
+        headers=FINAL,
+    ),
+}

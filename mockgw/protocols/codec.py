@@ -1,0 +1,191 @@
+"""The codec interface: everything the HTTP edge may know about a wire format.
+
+A codec names its routes, reads its credentials and version headers, turns a body
+into a neutral :class:`~mockgw.core.chat.ChatRequest` (validating it on the way),
+encodes a :class:`~mockgw.core.chat.Completion` as a JSON body or SSE events, shapes
+its errors and words every neutral outcome (a scripted error, a spent rate limit, no
+matching rule, an unknown scenario). One generic pipeline (:mod:`mockgw.web.pipeline`)
+runs every codec, so a third API is one more subclass; the HTTP edge never branches on
+a provider's name.
+
+A codec instance belongs to one server: per-server state a wire format keeps (the
+Anthropic prompt cache) lives on it and is cleared by :meth:`Codec.reset`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from multidict import MultiMapping
+
+from mockgw.core.chat import ChatRequest, Completion
+from mockgw.core.failures import Failure, NoMatch, RateLimited, ScriptedError, UnknownScenario
+from mockgw.core.models import ModelCatalogue
+from mockgw.core.plan import Answer
+from mockgw.core.ratelimit import Admission, BucketState
+from mockgw.errors import ApiError, BodyProblem
+from mockgw.protocols.presets import WirePreset, scripted_api_error
+
+Headers = MultiMapping[str]
+Extra = TypeVar("Extra")
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded(Generic[Extra]):
+    """A validated request body: the neutral request and what the codec keeps of it.
+
+    ``body`` is what the journal records and scenarios' ``request.`` paths read (the
+    codec may normalise it, as Anthropic coerces ``"5"`` to ``5``); ``extra`` is the
+    codec's own (the prompt-cache prefix, for instance).
+    """
+
+    chat: ChatRequest
+    body: dict[str, Any]
+    extra: Extra
+    unknown: Sequence[str] = ()  # unknown fields, accepted and named in a warning
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a directly answered endpoint may read of its request."""
+
+    models: ModelCatalogue
+    query: Mapping[str, str]
+    params: Mapping[str, str]  # the route's path parameters (``{model_id}``)
+    decoded: Decoded[Any] | None = None
+
+
+class Operation:
+    """One endpoint; one that reads a body sets ``takes_body`` and overrides :meth:`decode`."""
+
+    takes_body: ClassVar[bool] = False
+
+    def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[Any]:
+        """Validate ``body`` (raising the provider's 4xx) and make it neutral."""
+        raise NotImplementedError(f"{type(self).__name__} takes no body")
+
+
+class ChatOperation(Operation, Generic[Extra]):
+    """An endpoint answered from a plan: the scenario engine decides, delivery sends."""
+
+    takes_body = True
+
+    @abc.abstractmethod
+    def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[Extra]: ...
+
+    def prepare(self, answer: Answer, decoded: Decoded[Extra], *, session: str) -> Answer:
+        """Adjust a planned answer before it is encoded (prompt-cache usage, say)."""
+        return answer
+
+    @abc.abstractmethod
+    def body(self, completion: Completion, decoded: Decoded[Extra]) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def events(self, completion: Completion, decoded: Decoded[Extra]) -> list[bytes]:
+        """The whole stream, terminator last: delivery paces and breaks it."""
+
+
+class JsonOperation(Operation):
+    """An endpoint answered at once with JSON (model lists, token counts)."""
+
+    @abc.abstractmethod
+    def answer(self, call: Call) -> dict[str, Any]:
+        """The response body; raise :class:`ApiError` for the provider's 4xx."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    operation: Operation = field(compare=False)
+
+
+class Codec(abc.ABC):
+    """One wire format. Subclasses set the class attributes and fill the methods."""
+
+    name: ClassVar[str]  # the journal's ``api`` and a scenario's ``api:`` condition
+    request_id_header: ClassVar[str]
+    request_id_prefix: ClassVar[str]
+    # The provider's wording of each catalogue error (mockgw.core.failures.PRESETS).
+    presets: ClassVar[Mapping[str, WirePreset]] = {}
+
+    @abc.abstractmethod
+    def routes(self) -> Sequence[Route]: ...
+
+    def claims(self, path: str, headers: Headers) -> bool:
+        """Whether a request on a path several codecs serve (``/v1/models``), or none
+        does, is meant for this codec. The first codec registered is the default."""
+        return False
+
+    def reset(self) -> None:  # noqa: B027 (a hook: most codecs keep no state)
+        """Forget per-server state (the admin API's and the library's full reset)."""
+
+    # --- requests -------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def credentials(self, headers: Headers) -> str | None:
+        """The API key the client sent, from wherever this API takes it."""
+
+    def check_headers(self, headers: Headers) -> None:  # noqa: B027 (a hook)
+        """Raise the provider's 4xx for a missing or bad required header (a version)."""
+
+    @abc.abstractmethod
+    def missing_key(self) -> ApiError: ...
+
+    @abc.abstractmethod
+    def invalid_key(self, redacted: str) -> ApiError:
+        """``redacted`` is the key as it may be quoted (``sk-p****abcd``)."""
+
+    @abc.abstractmethod
+    def body_error(self, problem: BodyProblem) -> ApiError: ...
+
+    @abc.abstractmethod
+    def model_not_found(self, model: str) -> ApiError: ...
+
+    @abc.abstractmethod
+    def route_not_found(self, method: str, path: str) -> ApiError: ...
+
+    # --- responses ------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def error_body(self, error: ApiError, request_id: str) -> dict[str, Any]: ...
+
+    @abc.abstractmethod
+    def error_event(self, error: ApiError, request_id: str) -> bytes:
+        """A failure after a stream's 200, in the provider's SSE framing."""
+
+    def common_headers(self, elapsed_ms: int) -> Mapping[str, str]:
+        """Headers the provider adds to every response; ``elapsed_ms`` spent so far."""
+        return {}
+
+    def limit_headers(self, buckets: Sequence[BucketState]) -> dict[str, str]:
+        """A scenario's rate-limit buckets as this provider's countdown headers."""
+        return {}
+
+    # --- outcomes -------------------------------------------------------------------
+
+    def scripted_error(self, spec: ScriptedError, *, model: str) -> ApiError:
+        """A scenario's error from this codec's catalogue, with its overrides."""
+        return scripted_api_error(self.presets, spec, model=model)
+
+    @abc.abstractmethod
+    def rate_limited(self, refusal: Admission, *, model: str) -> ApiError: ...
+
+    def no_match(self, failure: NoMatch) -> ApiError:
+        return ApiError(404, "not_found_error", failure.report, code="mockgw_no_match")
+
+    def unknown_scenario(self, failure: UnknownScenario) -> ApiError:
+        return ApiError(404, "not_found_error", failure.message, code="mockgw_unknown_scenario")
+
+    def failure(self, failure: Failure, *, model: str) -> ApiError:
+        """Any neutral failure in this provider's words."""
+        if isinstance(failure, ScriptedError):
+            return self.scripted_error(failure, model=model)
+        if isinstance(failure, RateLimited):
+            return self.rate_limited(failure.refusal, model=model)
+        if isinstance(failure, NoMatch):
+            return self.no_match(failure)
+        return self.unknown_scenario(failure)

@@ -1,0 +1,153 @@
+"""The one owner of a running server's state.
+
+Scenarios and their per-session state (the engine), the journal, which scenario each
+session was given, which sessions exist, and what each codec remembers (the Anthropic
+prompt cache): all of it is reached through :class:`Runtime`, and reset and closed
+here only, whether the admin API, the library or the pytest plugin asks.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mockgw.config import ServerConfig
+from mockgw.core.failures import UnknownScenario
+from mockgw.errors import MockgwError
+from mockgw.protocols.codec import Codec
+from mockgw.scenarios.engine import DEFAULT_SESSION, MAX_SESSIONS, Engine
+from mockgw.scenarios.loader import LoadedScenario
+from mockgw.state.journal import Journal
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+SESSION_ID_RULE = "a session id is 1-100 letters, digits, '_', '.' or '-'"
+
+
+class UsageError(MockgwError, ValueError):
+    """mockgw was called with something it cannot use (an unknown scenario, a bad id)."""
+
+
+def valid_session_id(session: object) -> bool:
+    return isinstance(session, str) and bool(_SESSION_ID.match(session))
+
+
+@dataclass(frozen=True, slots=True)
+class Misses:
+    """The requests of a session that no rule matched."""
+
+    count: int
+    reports: tuple[str, ...]  # the latest near-miss reports, oldest first
+
+
+class Runtime:
+    """Everything one server remembers; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        config: ServerConfig,
+        engine: Engine,
+        journal: Journal,
+        codecs: Sequence[Codec],
+    ) -> None:
+        self.config = config
+        self.started = time.monotonic()
+        self.engine = engine
+        self.journal = journal
+        self.codecs = tuple(codecs)
+        self._scenario_of: dict[str, str] = {}
+        # Sessions created, reset or used by a request, most recent last; the oldest
+        # are forgotten past the engine's own bound.
+        self._sessions: OrderedDict[str, None] = OrderedDict()
+        # Scenarios a session added for itself (inline rules): removed when it closes.
+        self._owned: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    # --- sessions -------------------------------------------------------------------
+
+    def scenario_of(self, session: str) -> str | None:
+        """The scenario chosen for ``session`` (by a fixture or the admin API)."""
+        return self._scenario_of.get(session)
+
+    def choose(self, session: str, scenario: str) -> None:
+        """Answer ``session`` from ``scenario``, which must be loaded."""
+        self.require_scenario(scenario)
+        with self._lock:
+            self._scenario_of[session] = scenario
+
+    def create_session(self, session: str, *, scenario: str | None = None) -> None:
+        if not valid_session_id(session):
+            raise UsageError(f"{SESSION_ID_RULE}; got {session!r}")
+        if scenario is not None:
+            self.choose(session, scenario)
+        self.engine.session(session)
+        self.seen(session)
+
+    def seen(self, session: str) -> None:
+        """Note that ``session`` exists (a request used it)."""
+        with self._lock:
+            self._sessions[session] = None
+            self._sessions.move_to_end(session)
+            if len(self._sessions) > MAX_SESSIONS:
+                self._sessions.popitem(last=False)
+
+    def knows(self, session: str) -> bool:
+        """Whether ``session`` exists: created, given a scenario, or used by a request."""
+        with self._lock:
+            return (
+                session == DEFAULT_SESSION
+                or session in self._sessions
+                or session in self._scenario_of
+            )
+
+    def add_scenario(self, loaded: LoadedScenario, *, owner: str | None = None) -> None:
+        """Load a scenario; one ``owner`` session adds for itself goes when it closes."""
+        self.engine.add(loaded)
+        if owner is not None:
+            with self._lock:
+                self._owned.setdefault(owner, []).append(loaded.scenario.scenario)
+
+    def require_scenario(self, name: str) -> None:
+        """Raise :class:`UsageError`, naming the loaded ones, unless ``name`` is loaded."""
+        found = self.engine.resolve(name)
+        if isinstance(found, UnknownScenario):
+            raise UsageError(found.message)
+
+    def misses(self, session: str) -> Misses:
+        """Requests of ``session`` no rule matched, counted from its state, not from the
+        bounded journal: eviction or ``journal_size=0`` cannot hide one."""
+        state = self.engine.session(session)
+        return Misses(state.misses, tuple(state.reports))
+
+    # --- resets ---------------------------------------------------------------------
+
+    def reset_session(self, session: str) -> None:
+        """Forget the session's state and journal; it stays known, with its scenario."""
+        self.engine.reset_session(session)
+        self.journal.clear(session)
+        self.seen(session)
+
+    def close_session(self, session: str) -> None:
+        """Forget the session entirely, with the scenarios it added for itself."""
+        with self._lock:
+            owned = self._owned.pop(session, [])
+            self._scenario_of.pop(session, None)
+            self._sessions.pop(session, None)
+        for name in owned:
+            self.engine.remove(name)
+        self.engine.reset_session(session)
+        self.journal.clear(session)
+
+    def reset(self) -> None:
+        """Forget every session's state, the whole journal and every codec's memory."""
+        self.engine.reset_all()
+        self.journal.clear()
+        with self._lock:
+            self._scenario_of.clear()
+            self._sessions.clear()
+        for codec in self.codecs:
+            codec.reset()
