@@ -10,7 +10,7 @@ from __future__ import annotations
 from mockgw._version import __version__
 from mockgw.config import ServerConfig
 from mockgw.core.models import ModelCatalogue
-from mockgw.errors import ApiError, ConfigError, MockgwError
+from mockgw.errors import ApiError, ConfigError, MockgwError, UsageError
 from mockgw.gateway import GatewaySession, MockGateway
 from mockgw.scenarios.loader import ScenarioLoadError, load_scenarios
 from mockgw.web.app import build_app
@@ -24,6 +24,7 @@ __all__ = [
     "ModelCatalogue",
     "ScenarioLoadError",
     "ServerConfig",
+    "UsageError",
     "__version__",
     "build_app",
     "load_scenarios",

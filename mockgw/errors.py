@@ -1,9 +1,17 @@
-"""The error every layer raises when a request cannot be answered normally.
+"""mockgw's errors, one hierarchy (every exception mockgw raises on purpose):
 
-Codecs raise :class:`ApiError` with wording that matches their provider; the app
+    MockgwError
+    ├── ApiError            a provider-shaped error response for the client
+    ├── BodyProblem         a request body that is not a JSON object within limits
+    ├── ConfigError         bad server configuration (CLI flags, catalogue files)
+    ├── UsageError          the library called with an unknown scenario, a bad id...
+    ├── ScenarioLoadError   scenario files with problems (mockgw.scenarios.loader)
+    ├── TemplateError       a ``{{ }}`` template that cannot compile (scenarios.templates)
+    └── AdminError          an admin API request it must refuse (web.admin)
+
+Codecs raise :class:`ApiError` with wording that matches their provider; the frame
 catches it and asks the codec that owns the route to render the provider's error
-body. Keeping one exception type means middleware (request ids, body limits, auth)
-never needs to know which API it is serving.
+body, so nothing between them needs to know which API it is serving.
 """
 
 from __future__ import annotations
@@ -75,3 +83,7 @@ class BodyProblem(MockgwError):
 
 class ConfigError(MockgwError):
     """Bad server configuration (CLI flags, model catalogue files)."""
+
+
+class UsageError(MockgwError, ValueError):
+    """mockgw was called with something it cannot use (an unknown scenario, a bad id)."""

@@ -1,9 +1,22 @@
-"""API keys: reading a bearer token, checking a key, quoting one safely."""
+"""Credentials: reading a bearer token, checking a key, never showing one."""
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Collection, Mapping
+
+REDACTED = "[redacted]"
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie", "x-admin-token"}
+)
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` as the journal may keep them: credentials replaced."""
+    return {
+        name: REDACTED if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:

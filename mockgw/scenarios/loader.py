@@ -66,7 +66,7 @@ Path_ = tuple[str | int, ...]
 MAX_NODES = 100_000
 
 
-class _Unloadable(Exception):
+class _Unloadable(MockgwError):
     def __init__(self, node: yaml.Node, message: str) -> None:
         super().__init__(message)
         self.line = node.start_mark.line + 1

@@ -19,7 +19,7 @@ from typing import Any
 from multidict import CIMultiDictProxy
 
 from mockgw.core.chat import ChatRequest, ToolResult
-from mockgw.core.keys import redact
+from mockgw.core.keys import SECRET_HEADERS, redact
 from mockgw.core.plan import Check
 from mockgw.scenarios.model import (
     Condition,
@@ -30,7 +30,6 @@ from mockgw.scenarios.model import (
     ToolResultMatch,
 )
 from mockgw.scenarios.templates import dig
-from mockgw.state.journal import SECRET_HEADERS
 
 
 @dataclass

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mockgw.errors import MockgwError
+
 # What a template may read; each root is documented in docs/scenarios.md.
 ROOTS: dict[str, str] = {
     "last_user": "text of the last user message",
@@ -37,8 +39,8 @@ _EXPR = re.compile(
 )
 
 
-class TemplateError(ValueError):
-    pass
+class TemplateError(MockgwError, ValueError):
+    """A template that cannot compile; the message says where and why."""
 
 
 @dataclass(frozen=True, slots=True)

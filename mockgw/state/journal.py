@@ -16,7 +16,7 @@ import itertools
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -24,17 +24,6 @@ from mockgw.errors import ConfigError
 
 DEFAULT_MAX_ENTRIES = 1000
 MAX_SESSIONS = 1000
-REDACTED = "[redacted]"
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie", "x-admin-token"}
-)
-
-
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {
-        name: REDACTED if name.lower() in SECRET_HEADERS else value
-        for name, value in headers.items()
-    }
 
 
 @dataclass(slots=True)

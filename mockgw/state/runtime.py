@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from mockgw.config import ServerConfig
 from mockgw.core.failures import UnknownScenario
-from mockgw.errors import MockgwError
+from mockgw.errors import UsageError
 from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import DEFAULT_SESSION, MAX_SESSIONS, Engine
 from mockgw.scenarios.loader import LoadedScenario
@@ -25,10 +25,6 @@ from mockgw.state.journal import Journal
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 SESSION_ID_RULE = "a session id is 1-100 letters, digits, '_', '.' or '-'"
-
-
-class UsageError(MockgwError, ValueError):
-    """mockgw was called with something it cannot use (an unknown scenario, a bad id)."""
 
 
 def valid_session_id(session: object) -> bool:

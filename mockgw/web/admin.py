@@ -21,6 +21,7 @@ from aiohttp import web
 
 from mockgw._version import __version__
 from mockgw.core.keys import bearer_token
+from mockgw.errors import MockgwError
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
 from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
@@ -29,7 +30,9 @@ PREFIX = "/__mockgw"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class AdminError(Exception):
+class AdminError(MockgwError):
+    """An admin request refused with ``status`` and a message saying why."""
+
     def __init__(self, status: int, message: str, **details: Any) -> None:
         super().__init__(message)
         self.status = status

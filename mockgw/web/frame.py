@@ -21,10 +21,11 @@ from typing import Any
 from aiohttp import web
 
 from mockgw.core.generate import unique_id
+from mockgw.core.keys import redact_headers
 from mockgw.core.plan import Plan
 from mockgw.errors import ApiError
 from mockgw.protocols.codec import Codec
-from mockgw.state.journal import Entry, Journal, redact_headers
+from mockgw.state.journal import Entry, Journal
 from mockgw.state.journal import now as journal_now
 from mockgw.web.selection import chosen_session
 
@@ -197,9 +198,8 @@ async def framed(
         response = exchange.response or web.Response(status=499)
     except Exception:
         log.exception("mockgw bug while answering %s %s", request.method, request.path)
-        message = "mockgw hit an internal error; see its log."
-        response = _after_start(exchange) or exchange.error(ApiError(500, "api_error", message))
-        exchange.error_message = message
+        bug = ApiError(500, "api_error", "mockgw hit an internal error; see its log.")
+        response = _after_start(exchange) or exchange.error(bug)
     plan = exchange.plan
     exchange.record(
         status=response.status,

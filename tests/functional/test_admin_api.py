@@ -169,6 +169,29 @@ async def test_add_scenario_as_json_and_yaml(admin: Admin, server: BackgroundSer
     assert await say(server, "anything") == "from json"
 
 
+async def test_re_adding_a_scenario_replaces_its_rate_limit(
+    admin: Admin, server: BackgroundServer
+) -> None:
+    tight = {"scenario": "limited", "limits": {"rpm": 1}, "rules": [{"reply": {"text": "ok"}}]}
+    assert (await admin.call("POST", "/scenarios", tight))[0] == 201
+    async with aiohttp.ClientSession() as http:
+
+        async def limit() -> tuple[int, str]:
+            async with http.post(
+                f"{server.url}/s/limited/v1/chat/completions",
+                json={"model": OPENAI_MODEL, "messages": [{"role": "user", "content": "hi"}]},
+                headers={"Authorization": f"Bearer {KEY}"},
+            ) as response:
+                return response.status, response.headers["x-ratelimit-limit-requests"]
+
+        assert await limit() == (200, "1")
+        assert await limit() == (429, "1")
+        roomy = {**tight, "limits": {"rpm": 1000}}
+        assert (await admin.call("POST", "/scenarios", roomy))[0] == 201
+        # The old bucket went with the old limits: a fresh one of 1000.
+        assert await limit() == (200, "1000")
+
+
 @pytest.mark.parametrize(
     ("raw", "content_type", "expected"),
     [

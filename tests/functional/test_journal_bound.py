@@ -10,9 +10,10 @@ import pytest
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
+from mockgw.core.keys import REDACTED, redact_headers
 from mockgw.errors import ConfigError
 from mockgw.state import journal as journal_module
-from mockgw.state.journal import REDACTED, Entry, Journal, redact_headers
+from mockgw.state.journal import Entry, Journal
 from mockgw.web.app import RUNTIME
 
 SIZE = 100

@@ -93,6 +93,41 @@ def test_unmatched_request_fails_at_teardown_with_the_near_miss(project: pytest.
     )
 
 
+def test_strict_mode_holds_when_the_journal_keeps_nothing(pytester: pytest.Pytester) -> None:
+    # Misses are counted from the session's state: a journal of size 0 cannot hide one.
+    pytester.makeini(INI.replace("mockgw_scenarios = scenarios", "mockgw_journal_size = 0"))
+    pytester.makepyfile(
+        """
+        import openai
+        import pytest
+
+        @pytest.mark.mockgw(rules=[{"when": {"last_user": "ping"}, "reply": {"text": "pong"}}])
+        def test_misses(mockgw):
+            with pytest.raises(openai.NotFoundError):
+                mockgw.openai_client(max_retries=0).chat.completions.create(
+                    model="gpt-4o", messages=[{"role": "user", "content": "hello"}]
+                )
+            assert mockgw.requests() == []
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*mockgw: 1 request(s) matched no rule*"])
+
+
+def test_marker_keywords_are_the_librarys_session_keywords() -> None:
+    import inspect
+
+    from mockgw.gateway import MockGateway
+    from mockgw.pytest_plugin import MARKER
+
+    keywords = list(inspect.signature(MockGateway.session).parameters)[1:]
+    assert keywords == ["name", "scenario", "strict", "rules", "env"]
+    # The marker's help names exactly those keywords.
+    for keyword in keywords:
+        assert f"{keyword}=" in MARKER
+
+
 def test_strict_false_opts_out(project: pytest.Pytester) -> None:
     project.makepyfile(
         """

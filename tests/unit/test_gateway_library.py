@@ -7,7 +7,7 @@ import os
 import openai
 import pytest
 
-from mockgw import MockGateway
+from mockgw import MockGateway, UsageError
 
 
 async def test_async_with_serves_and_stops() -> None:
@@ -90,3 +90,47 @@ def test_illegal_scripted_headers_are_dropped_or_repaired_and_said_so() -> None:
         warning = raw.headers["x-mockgw-warning"]
         assert "header name 'bad name' is not a legal token" in warning
         assert "control characters in header 'x-ok'" in warning
+
+
+def test_misuse_raises_usage_errors_not_http_errors() -> None:
+    with MockGateway(scenarios_dir="scenarios") as gateway:
+        with pytest.raises(
+            UsageError, match=r"no scenario named 'wether'\. Did you mean 'weather'"
+        ):
+            gateway.session(scenario="wether")
+        with pytest.raises(UsageError, match="a session id is 1-100 letters"):
+            gateway.session(name="a/b c")
+        with pytest.raises(UsageError, match="no scenario named 'nope'"):
+            gateway.session().use("nope")
+        # A refused session leaves nothing behind on the shared server.
+        assert not gateway.runtime.knows("a/b c")
+
+
+def test_strict_check_counts_misses_even_with_no_journal() -> None:
+    # The journal keeps nothing here; the check reads the session's state instead.
+    with MockGateway(journal_size=0) as gateway:
+        session = gateway.session(rules=[{"when": {"last_user": "ping"}, "reply": {"text": "p"}}])
+        with pytest.raises(openai.NotFoundError):
+            session.openai_client(max_retries=0).chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "hello"}]
+            )
+        assert session.requests() == []
+        assert session.misses.count == 1
+        with pytest.raises(AssertionError, match="1 request\\(s\\) matched no rule"):
+            session.check()
+        lenient = gateway.session(strict=False, rules=[{"when": {"last_user": "x"}, "reply": {}}])
+        with pytest.raises(openai.NotFoundError):
+            lenient.openai_client(max_retries=0).chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "hello"}]
+            )
+        assert lenient.misses.count == 1
+        lenient.check()  # not strict: a miss is allowed
+
+
+def test_env_keyword_patches_until_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://before")
+    with MockGateway() as gateway:
+        with gateway.session(env=True) as session:
+            assert os.environ["OPENAI_BASE_URL"] == session.openai_base_url
+            assert os.environ["ANTHROPIC_API_KEY"] == session.api_key
+        assert os.environ["OPENAI_BASE_URL"] == "http://before"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from mockgw.core.chat import ChatRequest, Message, ToolSpec
 from mockgw.core.failures import NoMatch, UnknownScenario
 from mockgw.errors import ApiError
@@ -210,3 +212,25 @@ def test_nested_tool_arguments_are_templated() -> None:
     assert plan.completion is not None
     (call,) = plan.completion.choices[0].tool_calls
     assert call.arguments == {"outer": {"inner": "hi", "list": ["gpt-4o", 3]}}
+
+
+def test_a_lost_probability_draw_is_reported() -> None:
+    # Selection drew for 'rare' and lost; the report shows that draw, not a second one.
+    text = """
+scenario: odds
+rules:
+  - name: rare
+    when: {last_user: {contains: hello}}
+    probability: 0
+    reply: {text: lucky}
+  - name: other
+    when: {last_user: bye}
+    probability: 0.5
+    reply: {text: bye}
+"""
+    message = _near_miss(Engine(load_text(text)), "odds").message
+    assert "Nearest rule: 'rare' (1 of 2 conditions hold):" in message
+    assert "  ✓ last user message contains 'hello'" in message
+    assert re.search(r"  ✗ probability 0 — drew 0\.\d{3}\n", message)
+    # 'other' failed before its draw: its probability is not held against it.
+    assert "'other' (1 failed)" in message
