@@ -28,7 +28,7 @@ from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
 from mockgw.core.models import ModelCatalogue
 from mockgw.protocols.codec import Codec
-from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.engine import UNMATCHED, Engine
 from mockgw.scenarios.loader import load_rules, load_text
 from mockgw.state.journal import Entry, Journal
 from mockgw.state.runtime import Misses, Runtime
@@ -253,7 +253,7 @@ class GatewaySession:
     @property
     def unmatched(self) -> list[Entry]:
         """Journal entries of requests no rule matched (as far as the journal keeps)."""
-        return [e for e in self.requests() if e.code == "mockgw_no_match"]
+        return [e for e in self.requests() if e.rule == UNMATCHED]
 
     @property
     def misses(self) -> Misses:

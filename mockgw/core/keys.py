@@ -11,12 +11,13 @@ SECRET_HEADERS = frozenset(
 )
 
 
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """``headers`` as the journal may keep them: credentials replaced."""
-    return {
-        name: REDACTED if name.lower() in SECRET_HEADERS else value
-        for name, value in headers.items()
-    }
+def redact_headers(
+    headers: Mapping[str, str], *, also: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """``headers`` as the journal may keep them: credentials (and ``also``, lower-case
+    names a wire format keeps its own secrets in) replaced."""
+    secret = SECRET_HEADERS | also if also else SECRET_HEADERS
+    return {name: REDACTED if name.lower() in secret else value for name, value in headers.items()}
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:

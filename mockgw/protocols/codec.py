@@ -109,15 +109,20 @@ class Codec(abc.ABC):
     name: ClassVar[str]  # the journal's ``api`` and a scenario's ``api:`` condition
     request_id_header: ClassVar[str]
     request_id_prefix: ClassVar[str]
-    # The provider's wording of each catalogue error (mockgw.core.failures.PRESETS).
+    # The provider's wording of each catalogue error: one entry for every name in
+    # mockgw.core.failures.PRESETS (a server refuses to start with a codec missing one).
     presets: ClassVar[Mapping[str, WirePreset]] = {}
+    # Lower-case names of headers holding credentials beyond the usual ones
+    # (authorization, x-api-key...): the journal redacts them too.
+    secret_headers: ClassVar[frozenset[str]] = frozenset()
 
     @abc.abstractmethod
     def routes(self) -> Sequence[Route]: ...
 
     def claims(self, path: str, headers: Headers) -> bool:
         """Whether a request on a path several codecs serve (``/v1/models``), or none
-        does, is meant for this codec. The first codec registered is the default."""
+        does, is meant for this codec; ``path`` is without mockgw's ``/s/`` and
+        ``/session/`` prefixes. The first codec registered is the default."""
         return False
 
     def reset(self) -> None:  # noqa: B027 (a hook: most codecs keep no state)

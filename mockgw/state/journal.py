@@ -41,7 +41,7 @@ class Entry:
     scenario: str | None
     rule: str | None
     error: str | None  # the error message sent (validation, scripted, near miss)
-    code: str | None  # its code; "mockgw_no_match" marks a request no rule matched
+    code: str | None  # its code ("mockgw_no_match" for the near-miss 404)
     fault: str | None  # a connection or stream fault applied
     stream: bool
     events: int  # stream events sent whole (0 for a plain response)

@@ -56,8 +56,8 @@ class Runtime:
         self.journal = journal
         self.codecs = tuple(codecs)
         self._scenario_of: dict[str, str] = {}
-        # Sessions created, reset or used by a request, most recent last; the oldest
-        # are forgotten past the engine's own bound.
+        # Sessions created, reset or used by a request, in the order first seen; the
+        # oldest are forgotten past the engine's own bound.
         self._sessions: OrderedDict[str, None] = OrderedDict()
         # Scenarios a session added for itself (inline rules): removed when it closes.
         self._owned: dict[str, list[str]] = {}
@@ -85,9 +85,10 @@ class Runtime:
 
     def seen(self, session: str) -> None:
         """Note that ``session`` exists (a request used it)."""
+        if session in self._sessions:
+            return  # every request passes here: a known session costs one lookup
         with self._lock:
             self._sessions[session] = None
-            self._sessions.move_to_end(session)
             if len(self._sessions) > MAX_SESSIONS:
                 self._sessions.popitem(last=False)
 

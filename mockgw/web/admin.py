@@ -22,7 +22,7 @@ from aiohttp import web
 from mockgw._version import __version__
 from mockgw.core.keys import bearer_token
 from mockgw.errors import MockgwError
-from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.engine import UNMATCHED, Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
 from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
 
@@ -368,7 +368,7 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
 
     async def unmatched(request: web.Request) -> web.Response:
         entries = journal.query(**_filters(request))
-        misses = [e for e in entries if e.code == "mockgw_no_match"]
+        misses = [e for e in entries if e.rule == UNMATCHED]
         return web.json_response(
             {
                 "unmatched": [

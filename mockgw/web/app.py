@@ -12,6 +12,7 @@ from aiohttp import web
 
 from mockgw._version import __version__
 from mockgw.config import ServerConfig
+from mockgw.core.failures import PRESETS
 from mockgw.errors import ConfigError
 from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import Engine
@@ -22,7 +23,7 @@ from mockgw.watch import watcher
 from mockgw.web import admin
 from mockgw.web.frame import Exchange, RequestHandler, framed
 from mockgw.web.pipeline import handler
-from mockgw.web.selection import with_prefixes
+from mockgw.web.selection import api_path, with_prefixes
 
 # The one key of the application's state: everything else hangs off the runtime.
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -62,6 +63,11 @@ def build_runtime(config: ServerConfig) -> Runtime:
     codecs = [make() for make in config.codecs]
     if not codecs:
         raise ConfigError("a server needs at least one codec")
+    for codec in codecs:
+        # A missing entry would turn a scenario's `error: rate_limit` into a bare 500.
+        missing = [name for name in PRESETS if name not in codec.presets]
+        if missing:
+            raise ConfigError(f"codec '{codec.name}' has no wording for: {', '.join(missing)}")
     return Runtime(
         config=config,
         engine=build_engine(config, apis=tuple(c.name for c in codecs)),
@@ -72,7 +78,8 @@ def build_runtime(config: ServerConfig) -> Runtime:
 
 def _claimed(codecs: Sequence[Codec], request: web.Request) -> Codec:
     """The codec a request is meant for when its path alone cannot say."""
-    return next((c for c in codecs if c.claims(request.path, request.headers)), codecs[0])
+    path = api_path(request)
+    return next((c for c in codecs if c.claims(path, request.headers)), codecs[0])
 
 
 def _dispatch(served: Sequence[tuple[Codec, RequestHandler]]) -> RequestHandler:

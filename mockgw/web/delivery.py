@@ -117,11 +117,13 @@ async def connection_fault(
         kind = SSE_HEADERS if stream else JSON_TYPE
         response = web.StreamResponse(status=200, headers={**kind, **exchange.headers()})
         await exchange.start(response)
+        exchange.settle(200)
         _abort(request, reset=False)
         return response
     if fault == "hang":
         await asyncio.sleep(max_wait)
-    elif fault == "garbage" and request.transport is not None:
+    exchange.settle(200)
+    if fault == "garbage" and request.transport is not None:
         request.transport.write(GARBAGE)
     _abort(request, reset=fault == "reset")
     # Nothing can be written any more; aiohttp discards this response quietly.
@@ -133,6 +135,7 @@ async def stall(exchange: Exchange, *, max_wait: float) -> web.StreamResponse:
     response = web.StreamResponse(status=200, headers={**JSON_TYPE, **exchange.headers()})
     await exchange.start(response)
     await asyncio.sleep(max_wait)
+    exchange.settle(200)
     _abort(exchange.request, reset=False)
     return response
 
@@ -146,6 +149,7 @@ async def truncated_body(
     response = web.StreamResponse(status=200, headers={**JSON_TYPE, **exchange.headers()})
     response.content_length = length
     await exchange.start(response)
+    exchange.settle(200)
     await response.write(half)
     if disconnect:
         _abort(exchange.request, reset=False)
@@ -184,9 +188,10 @@ async def send_stream(
     response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **exchange.headers()})
     await exchange.start(response)
     if fault is None and not timing.paced:
+        sent(len(events))
+        exchange.settle(200)
         await response.write(b"".join(events))
         await response.write_eof()
-        sent(len(events))
         return response
 
     # The fault strikes before event ``cut`` (never after the terminator: a stream that
@@ -213,9 +218,10 @@ async def send_stream(
     if fault is None:
         if gaps[-1] > 0 and timing.every > 0:
             await asyncio.sleep(gaps[-1])
+        sent(len(events))
+        exchange.settle(200)
         await response.write(terminator)
         await response.write_eof()
-        sent(len(events))
         return response
     if deadline is not None and fault.after_events is None:
         await asyncio.sleep(max(0.0, deadline - time.monotonic()))
@@ -238,6 +244,8 @@ async def _break(
     max_wait: float,
 ) -> web.StreamResponse:
     request = exchange.request
+    if fault.kind != "stall":
+        exchange.settle(200)  # before the last bytes: a client that read them sees it
     if fault.kind == "error":
         assert fault.error is not None  # the model requires an error for this kind
         await response.write(rendering.error_event(rendering.error(fault.error)))
@@ -252,6 +260,7 @@ async def _break(
         await response.write_eof()
     elif fault.kind == "stall":
         await asyncio.sleep(max_wait)
+        exchange.settle(200)
         _abort(request, reset=False)
     else:  # disconnect
         _abort(request, reset=False)

@@ -41,10 +41,13 @@ class Exchange:
     request_id: str
     started: float
     journal: Journal | None
+    session: str
     entry: Entry | None = None  # in the journal from arrival on
     warnings: list[str] = field(default_factory=list)
     # Headers decided while handling (a scenario's, the matched rule) for any response.
     extra_headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None  # as the client sent it, once read
+    stream: bool = False
     plan: Plan | None = None
     events_sent: int = 0  # stream events that went out whole
     # Set once the status line and headers went out: nothing else may be sent after.
@@ -59,9 +62,6 @@ class Exchange:
         if self.journal is not None and self.entry is not None:
             self.journal.update(self.entry, **fields)
 
-    def record_body(self, body: dict[str, Any]) -> None:
-        self.record(body=body, stream=bool(body.get("stream")))
-
     def planned(self, plan: Plan) -> None:
         """Adopt ``plan``'s headers and warnings, and journal what decided it."""
         self.plan = plan
@@ -72,7 +72,24 @@ class Exchange:
         if plan.limits:
             self.extra_headers.update(self.codec.limit_headers(plan.limits))
         self.extra_headers.update(plan.headers)
-        self.record(scenario=plan.scenario, rule=plan.rule)
+        # While it is delivered (a hang, a slow stream) the entry shows what it is.
+        self.record(body=self.body, stream=self.stream, scenario=plan.scenario, rule=plan.rule)
+
+    def settle(self, status: int) -> None:
+        """Complete the journal entry. Delivery calls it just before a response's last
+        bytes, so a client that has read them finds the entry complete."""
+        plan = self.plan
+        self.record(
+            body=self.body,
+            stream=self.stream,
+            status=status,
+            error=self.error_message,
+            code=self.error_code,
+            fault=plan.fault if plan is not None else None,
+            events=self.events_sent,
+            duration_ms=round((time.perf_counter() - self.started) * 1000, 3),
+            in_flight=False,
+        )
 
     def warn_unknown_fields(self, paths: Sequence[str]) -> None:
         self.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in paths)
@@ -157,12 +174,12 @@ def _arrived(exchange: Exchange, journal: Journal) -> Entry:
     return Entry(
         seq=journal.next_seq(),
         time=journal_now(),
-        session=chosen_session(request),
+        session=exchange.session,
         api=exchange.codec.name,
         method=request.method,
         path=request.path,
         request_id=exchange.request_id,
-        headers=redact_headers(request.headers),
+        headers=redact_headers(request.headers, also=exchange.codec.secret_headers),
         body=None,
         status=None,
         scenario=None,
@@ -182,8 +199,9 @@ async def framed(
 ) -> web.StreamResponse:
     """Run ``handler`` for ``request`` inside an exchange of ``codec``; ``journal`` (if
     any) records the request from now on."""
+    request_id = codec.request_id_prefix + unique_id(24)
     exchange = Exchange(
-        request, codec, codec.request_id_prefix + unique_id(24), time.perf_counter(), journal
+        request, codec, request_id, time.perf_counter(), journal, chosen_session(request)
     )
     if journal is not None:
         exchange.entry = _arrived(exchange, journal)
@@ -200,16 +218,7 @@ async def framed(
         log.exception("mockgw bug while answering %s %s", request.method, request.path)
         bug = ApiError(500, "api_error", "mockgw hit an internal error; see its log.")
         response = _after_start(exchange) or exchange.error(bug)
-    plan = exchange.plan
-    exchange.record(
-        status=response.status,
-        error=exchange.error_message,
-        code=exchange.error_code,
-        fault=plan.fault if plan is not None else None,
-        events=exchange.events_sent,
-        duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
-        in_flight=False,
-    )
+    exchange.settle(response.status)
     return response
 
 

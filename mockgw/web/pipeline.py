@@ -25,7 +25,7 @@ from mockgw.state.runtime import Runtime
 from mockgw.web.body import read_json_object
 from mockgw.web.delivery import deliver
 from mockgw.web.frame import Exchange, RequestHandler, framed
-from mockgw.web.selection import chosen_scenario, chosen_session
+from mockgw.web.selection import chosen_scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +58,13 @@ def handler(codec: Codec, operation: Operation, runtime: Runtime) -> RequestHand
     """The aiohttp handler of one route of ``codec``."""
 
     async def serve(exchange: Exchange) -> web.StreamResponse:
-        decoded = await _admit(exchange, codec, operation, runtime)
+        runtime.seen(exchange.session)
+        key, decoded = await _admit(exchange, codec, operation, runtime)
         request = exchange.request
-        scenario = chosen_scenario(request, runtime)
+        scenario = chosen_scenario(request, runtime, exchange.session)
         if isinstance(operation, ChatOperation):
             assert decoded is not None  # chat operations take a body
-            return await _chat(exchange, operation, decoded, scenario, runtime)
+            return await _chat(exchange, operation, decoded, scenario, key, runtime)
         resolved = runtime.engine.resolve(scenario)
         if isinstance(resolved, UnknownScenario):  # /s/NAME must exist here too
             exchange.planned(Plan(ErrorAnswer(resolved), scenario=resolved.name, rule=UNKNOWN))
@@ -73,7 +74,6 @@ def handler(codec: Codec, operation: Operation, runtime: Runtime) -> RequestHand
         return exchange.json(operation.answer(call))
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        runtime.seen(chosen_session(request))
         return await framed(request, codec, runtime.journal, serve)
 
     return handle
@@ -81,8 +81,9 @@ def handler(codec: Codec, operation: Operation, runtime: Runtime) -> RequestHand
 
 async def _admit(
     exchange: Exchange, codec: Codec, operation: Operation, runtime: Runtime
-) -> Decoded[Any] | None:
-    """Every check a request passes before anything is decided, in one order."""
+) -> tuple[str, Decoded[Any] | None]:
+    """Every check a request passes before anything is decided, in one order; the
+    client's key and its decoded body (for operations that take one)."""
     config, headers = runtime.config, exchange.request.headers
     key = codec.credentials(headers)
     if not key:
@@ -91,17 +92,18 @@ async def _admit(
         raise codec.invalid_key(redact(key))
     codec.check_headers(headers)
     if not operation.takes_body:
-        return None
+        return key, None
     try:
         body = await read_json_object(exchange.request, limit=config.max_body_bytes)
     except BodyProblem as problem:
         raise codec.body_error(problem) from None
-    exchange.record_body(body)
+    exchange.body = body  # journaled as sent, even when it fails validation
     decoded = operation.decode(body, strict=config.strict)
+    exchange.stream = decoded.chat.stream
     exchange.warn_unknown_fields(decoded.unknown)
     if not config.models.accepts(decoded.chat.model):
         raise codec.model_not_found(decoded.chat.model)
-    return decoded
+    return key, decoded
 
 
 async def _chat(
@@ -109,20 +111,22 @@ async def _chat(
     operation: ChatOperation[Any],
     decoded: Decoded[Any],
     scenario: str | None,
+    key: str,
     runtime: Runtime,
 ) -> web.StreamResponse:
-    request = exchange.request
-    session = chosen_session(request)
+    session = exchange.session
     plan = runtime.engine.plan(
         decoded.chat,
         decoded.body,
-        request.headers,
+        exchange.request.headers,
         scenario=scenario,
         session=session,
-        client_key=exchange.codec.credentials(request.headers),
+        client_key=key,
     )
     if isinstance(plan.outcome, Answer):
-        plan = replace(plan, outcome=operation.prepare(plan.outcome, decoded, session=session))
+        prepared = operation.prepare(plan.outcome, decoded, session=session)
+        if prepared is not plan.outcome:
+            plan = replace(plan, outcome=prepared)
     exchange.planned(plan)
     rendering = ChatRendering(exchange.codec, operation, decoded, exchange.request_id)
     return await deliver(exchange, plan, rendering, max_wait=runtime.config.max_wait_seconds)

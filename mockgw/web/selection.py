@@ -8,6 +8,8 @@ session was given (by the pytest fixture or the admin API); then the server's
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from mockgw.scenarios.engine import DEFAULT_SESSION
@@ -26,9 +28,17 @@ def chosen_session(request: web.Request) -> str:
     )
 
 
-def chosen_scenario(request: web.Request, runtime: Runtime) -> str | None:
+def chosen_scenario(request: web.Request, runtime: Runtime, session: str) -> str | None:
     explicit = request.match_info.get("scenario") or request.headers.get(SCENARIO_HEADER)
-    return explicit or runtime.scenario_of(chosen_session(request))
+    return explicit or runtime.scenario_of(session)
+
+
+_PREFIX = re.compile(r"^(?:/session/[^/]+)?(?:/s/[^/]+)?(?=/)")
+
+
+def api_path(request: web.Request) -> str:
+    """The request's path without the session and scenario prefixes."""
+    return _PREFIX.sub("", request.path, count=1)
 
 
 def with_prefixes(routes: list[web.RouteDef]) -> list[web.RouteDef]:
