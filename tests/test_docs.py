@@ -58,6 +58,9 @@ PYTHON = _blocks("python")
 # Executing a test file would only define its tests: those run as pytest sessions.
 SCRIPTS = [(where, code) for where, code in PYTHON if not _test_functions(code)]
 TEST_FILES = [(where, code) for where, code in PYTHON if _test_functions(code)]
+# The pytest guide's scripts run as a reader runs them: in a fresh project, as a process.
+GUIDE_SCRIPTS = [(where, code) for where, code in SCRIPTS if where.startswith("pytest.md:")]
+SCRIPTS = [(where, code) for where, code in SCRIPTS if (where, code) not in GUIDE_SCRIPTS]
 TOML = _blocks("toml")
 SHELL = [(where, code) for where, code in _blocks("sh") if "make " not in code]
 
@@ -86,6 +89,7 @@ def test_near_miss_example_is_what_mockgw_says() -> None:
 
 def test_docs_have_examples() -> None:
     assert len(SCRIPTS) >= 1
+    assert len(GUIDE_SCRIPTS) >= 2
     assert [where.partition(":")[0] for where, _ in TEST_FILES] == ["pytest.md"]
     assert len(SHELL) >= 2
 
@@ -103,6 +107,14 @@ def test_python_example(
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     monkeypatch.chdir(tmp_path)
     exec(compile(source, where, "exec"), {"__name__": "__docs__"})
+
+
+@pytest.mark.parametrize(("where", "code"), GUIDE_SCRIPTS, ids=[w for w, _ in GUIDE_SCRIPTS])
+def test_pytest_guide_script(where: str, code: str, pytester: pytest.Pytester) -> None:
+    shutil.copytree(ROOT / "scenarios", pytester.path / "scenarios")
+    script = pytester.makepyfile(example=code)
+    result = pytester.runpython(script)
+    assert result.ret == 0, f"{where}:\n{result.stdout.str()}\n{result.stderr.str()}"
 
 
 @pytest.mark.parametrize(("where", "code"), TEST_FILES, ids=[w for w, _ in TEST_FILES])
