@@ -142,16 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _served_apis() -> tuple[str, ...]:
+    """The names of the wire formats ``mockgw serve`` speaks (``api:`` may use them)."""
+    return tuple(make().name for make in ServerConfig().codecs)
+
+
 def validate(paths: list[Path]) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
         for path in missing:
             print(f"{path}: no such file or directory", file=sys.stderr)
         return 2
-    # Checked against the wire formats `mockgw serve` speaks.
-    apis = tuple(make().name for make in ServerConfig().codecs)
     try:
-        loaded = load_scenarios(paths, apis=apis)
+        loaded = load_scenarios(paths, apis=_served_apis())
     except ScenarioLoadError as exc:
         print(exc, file=sys.stderr)
         count = len(exc.problems)
@@ -210,6 +213,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return validate(args.paths)
     if args.command == "schema":
-        print(json.dumps(json_schema(), indent=2))
+        print(json.dumps(json_schema(apis=_served_apis()), indent=2))
         return 0
     return 2  # pragma: no cover - argparse rejects unknown commands first

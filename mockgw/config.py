@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mockgw.codecs import STANDARD_CODECS
 from mockgw.core.models import ModelCatalogue
 from mockgw.protocols.codec import Codec
-from mockgw.web.codecs import standard_codecs
 
 # The real Messages API accepts 32 MB; the OpenAI limit is not published, so both
 # endpoints share Anthropic's figure (docs/deviations.md).
@@ -42,4 +42,4 @@ class ServerConfig:
     admin_token: str | None = None
     # The wire formats served, each made afresh per server; the first is the default
     # for requests that no codec claims.
-    codecs: tuple[Callable[[], Codec], ...] = field(default_factory=standard_codecs)
+    codecs: tuple[Callable[[], Codec], ...] = STANDARD_CODECS

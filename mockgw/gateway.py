@@ -25,15 +25,16 @@ from types import TracebackType
 from typing import Any
 
 from mockgw.background import BackgroundServer
+from mockgw.codecs import STANDARD_CODECS
 from mockgw.config import ServerConfig
 from mockgw.core.models import ModelCatalogue
+from mockgw.errors import UsageError
 from mockgw.protocols.codec import Codec
-from mockgw.scenarios.engine import UNMATCHED, Engine
+from mockgw.scenarios.engine import RESERVED_LABELS, UNMATCHED, Engine
 from mockgw.scenarios.loader import load_rules, load_text
 from mockgw.state.journal import Entry, Journal
 from mockgw.state.runtime import Misses, Runtime
 from mockgw.web.app import RUNTIME
-from mockgw.web.codecs import standard_codecs
 
 # Any non-empty key is accepted unless keys are configured; this one reads as fake.
 DEFAULT_API_KEY = "sk-mockgw-test-key"
@@ -73,7 +74,7 @@ class MockGateway:
             chaos=chaos,
             journal_size=journal_size,
             max_wait_seconds=max_wait_seconds,
-            codecs=tuple(codecs) if codecs is not None else standard_codecs(),
+            codecs=tuple(codecs) if codecs is not None else STANDARD_CODECS,
         )
         self.api_key = next(iter(sorted(keys))) if keys else DEFAULT_API_KEY
         self._server = BackgroundServer(self.config)
@@ -130,7 +131,9 @@ class MockGateway:
         """The running server's state: engine, journal, sessions, codecs."""
         app = self._server.app
         if app is None:
-            raise RuntimeError("the gateway is not running; use it as a context manager")
+            raise UsageError(
+                "the gateway is not running: use it as a context manager or start() it"
+            )
         return app[RUNTIME]
 
     @property
@@ -162,7 +165,7 @@ class MockGateway:
         ``scenario`` answers it from a loaded scenario, ``rules`` from inline rules;
         ``strict`` makes :meth:`GatewaySession.check` fail on unmatched requests;
         ``env`` points the SDKs' environment variables here until it closes.
-        Raises :class:`~mockgw.state.runtime.UsageError` for a bad id or scenario.
+        Raises :class:`~mockgw.errors.UsageError` for a bad id or scenario.
         """
         session_id = name or f"s{next(_counter)}-{uuid.uuid4().hex[:8]}"
         self.runtime.create_session(session_id)
@@ -230,7 +233,7 @@ class GatewaySession:
 
     def use(self, scenario: str) -> GatewaySession:
         """Answer this session's requests from ``scenario`` (a loaded one); an unknown
-        name raises :class:`~mockgw.state.runtime.UsageError` naming the loaded ones."""
+        name raises :class:`~mockgw.errors.UsageError` naming the loaded ones."""
         self.gateway.runtime.choose(self.id, scenario)
         return self
 
@@ -273,7 +276,9 @@ class GatewaySession:
         tail = f"\n\n(and {more} earlier ones)" if more else ""
         raise AssertionError(
             f"mockgw: {misses.count} request(s) matched no rule (strict mode; "
-            f"strict=False allows it):\n\n" + "\n\n".join(shown) + tail
+            f"@pytest.mark.mockgw(strict=False) or session(strict=False) allows it):\n\n"
+            + "\n\n".join(shown)
+            + tail
         )
 
     def assert_called(
@@ -304,7 +309,9 @@ class GatewaySession:
             return f"session '{self.id}' received no requests."
         lines = [f"session '{self.id}' received {len(entries)} request(s):"]
         for e in entries:
-            outcome = f"rule {e.scenario}/{e.rule}" if e.rule else (e.error or "").split("\n")[0]
+            # A rule's name, or (for no match, a limit, an unknown scenario) why not.
+            by_rule = e.rule is not None and e.rule not in RESERVED_LABELS
+            outcome = f"rule {e.scenario}/{e.rule}" if by_rule else (e.error or "").split("\n")[0]
             lines.append(f"  #{e.seq} {e.method} {e.path} [{e.api}] -> {e.status} {outcome}")
         return "\n".join(lines)
 

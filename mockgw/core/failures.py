@@ -114,6 +114,15 @@ class UnknownScenario:
 Failure = ScriptedError | RateLimited | NoMatch | UnknownScenario
 
 
+def refusal_headers(refusal: Admission) -> dict[str, str]:
+    """The retry hints of a rate-limit refusal: the real wait, and whether to retry at
+    all (waiting can never admit a request bigger than the bucket)."""
+    return {
+        **retry_headers(refusal.retry_after),
+        "x-should-retry": "false" if refusal.too_large else "true",
+    }
+
+
 def retry_headers(retry_after: float) -> dict[str, str]:
     """``retry-after`` (whole seconds, as servers send it) and the SDKs' precise ``-ms``.
 

@@ -85,7 +85,8 @@ class Plan:
     # What decided: a rule's label, or a reserved label such as "<unmatched>".
     scenario: str | None = None
     rule: str | None = None
-    # For a request no rule matched: the nearest rule's checks.
+    # For a request no rule matched: the nearest rule's checks, as data (the near-miss
+    # report in the failure is their rendering).
     checks: tuple[Check, ...] = ()
     # Things a user should know about this answer (a template value that was missing...).
     warnings: tuple[str, ...] = ()

@@ -37,9 +37,9 @@ Extra = TypeVar("Extra")
 class Decoded(Generic[Extra]):
     """A validated request body: the neutral request and what the codec keeps of it.
 
-    ``body`` is what the journal records and scenarios' ``request.`` paths read (the
-    codec may normalise it, as Anthropic coerces ``"5"`` to ``5``); ``extra`` is the
-    codec's own (the prompt-cache prefix, for instance).
+    ``body`` is what scenarios' ``body`` conditions and ``request.`` templates read (the
+    codec may normalise it, as Anthropic coerces ``"5"`` to ``5``; the journal keeps the
+    body as sent); ``extra`` is the codec's own (the prompt-cache prefix, for instance).
     """
 
     chat: ChatRequest
@@ -58,7 +58,7 @@ class Call:
     decoded: Decoded[Any] | None = None
 
 
-class Operation:
+class Operation(abc.ABC):  # noqa: B024 (its two kinds below declare the abstract methods)
     """One endpoint; one that reads a body sets ``takes_body`` and overrides :meth:`decode`."""
 
     takes_body: ClassVar[bool] = False
@@ -125,8 +125,8 @@ class Codec(abc.ABC):
         ``/session/`` prefixes. The first codec registered is the default."""
         return False
 
-    def reset(self) -> None:  # noqa: B027 (a hook: most codecs keep no state)
-        """Forget per-server state (the admin API's and the library's full reset)."""
+    def reset(self, session: str | None = None) -> None:  # noqa: B027 (a hook: most keep no state)
+        """Forget what this codec remembers of ``session``, or of every session (None)."""
 
     # --- requests -------------------------------------------------------------------
 
@@ -187,10 +187,13 @@ class Codec(abc.ABC):
 
     def failure(self, failure: Failure, *, model: str) -> ApiError:
         """Any neutral failure in this provider's words."""
-        if isinstance(failure, ScriptedError):
-            return self.scripted_error(failure, model=model)
-        if isinstance(failure, RateLimited):
-            return self.rate_limited(failure.refusal, model=model)
-        if isinstance(failure, NoMatch):
-            return self.no_match(failure)
-        return self.unknown_scenario(failure)
+        match failure:
+            case ScriptedError():
+                return self.scripted_error(failure, model=model)
+            case RateLimited():
+                return self.rate_limited(failure.refusal, model=model)
+            case NoMatch():
+                return self.no_match(failure)
+            case UnknownScenario():
+                return self.unknown_scenario(failure)
+        raise TypeError(f"no wording for {failure!r}")  # a Failure kind added without one

@@ -11,8 +11,8 @@ Every random choice (a rule's ``probability``, a delay distribution, jitter) com
 from the session's generator, seeded from the server seed and the session id: the
 same requests replay the same outcomes, whatever other sessions do. Rate limits are
 charged for the chaos scenario first, then for the request's own, before its rules
-are tried. It runs on the server's event loop; the lock only guards admin access from
-other threads.
+are tried. It runs on the server's event loop; the lock guards it against the library
+(MockGateway), which calls it from the test's thread.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from mockgw.scenarios.gates import Gate, GateContext, gates_of
 from mockgw.scenarios.loader import INITIAL_STATE, LoadedScenario
 from mockgw.scenarios.matching import MatchContext, compile_condition
 from mockgw.scenarios.model import Limits, Reply, Rule
-from mockgw.scenarios.nearmiss import near_miss_message
+from mockgw.scenarios.nearmiss import near_miss_message, nearest
 from mockgw.scenarios.replies import RenderContext, build_plan
 
 DEFAULT_SESSION = "default"
@@ -45,6 +45,7 @@ DEFAULT_SESSION = "default"
 UNKNOWN = "<unknown>"
 LIMITS = "<limits>"
 UNMATCHED = "<unmatched>"
+RESERVED_LABELS = frozenset({UNKNOWN, LIMITS, UNMATCHED})
 # Near-miss reports a session keeps for its check (the count itself is never capped).
 MAX_MISSES_KEPT = 100
 
@@ -212,10 +213,6 @@ class Engine:
                 self._sessions.move_to_end(session_id)
             return state
 
-    def has_session(self, session_id: str) -> bool:
-        with self._lock:
-            return session_id in self._sessions
-
     def reset_session(self, session_id: str) -> None:
         with self._lock:
             self._sessions.pop(session_id, None)
@@ -307,16 +304,19 @@ class Engine:
         The checks are read from the gates selection used, in the context it used
         (its draws included), so the report says exactly why each rule did not fire.
         """
-        results = [RuleResult(r, tuple(g.check(ctx) for g in r.gates)) for r in scenario.rules]
+        results = [
+            RuleResult(r, tuple(c for g in r.gates if (c := g.check(ctx)) is not None))
+            for r in scenario.rules
+        ]
         report = near_miss_message(scenario.name, results)
         state.misses += 1
         state.reports.append(report)
-        nearest = min(results, key=lambda r: (r.failed, r.rule.index), default=None)
+        closest = nearest(results)
         return Plan(
             ErrorAnswer(NoMatch(scenario.name, report)),
             scenario=scenario.name,
             rule=UNMATCHED,
-            checks=nearest.checks if nearest else (),
+            checks=closest.checks if closest else (),
         )
 
     def _admit(

@@ -3,7 +3,8 @@
 Selection asks each gate :meth:`Gate.holds`; the near-miss report asks each the same
 gate for its :class:`~mockgw.core.plan.Check`. One list serves both, so the report
 can never disagree with selection: a ``probability`` gate reports the draw selection
-made, and a rule that lost its draw is reported as such.
+made, and a rule that lost its draw is reported as such. A draw never made (the rule
+failed before it) is no check at all, neither passed nor failed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ class GateContext:
 class Gate(Protocol):
     def holds(self, ctx: GateContext) -> bool: ...
 
-    def check(self, ctx: GateContext) -> Check: ...
+    def check(self, ctx: GateContext) -> Check | None:
+        """What this gate found; None when it had nothing to test."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +94,13 @@ class ProbabilityGate:
         draw = ctx.draws[self.rule_index] = ctx.rng.random()
         return draw < self.probability
 
-    def check(self, ctx: GateContext) -> Check:
+    def check(self, ctx: GateContext) -> Check | None:
         draw = ctx.draws.get(self.rule_index)
-        description = f"probability {self.probability:g}"
         if draw is None:
-            # Never reached: the rule's other gates failed first, and those are reported.
-            return Check(description, True, "")
+            return None  # never drawn: the rule's other gates failed first
         passed = draw < self.probability
-        return Check(description, passed, f"drew {draw:.3f}" if not passed else "")
+        found = "" if passed else f"drew {draw:.3f}"
+        return Check(f"probability {self.probability:g}", passed, found)
 
 
 def gates_of(

@@ -444,9 +444,13 @@ class Scenario(_Strict):
     rules: list[Rule] = Field(default_factory=list)
 
 
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of one scenario document (``mockgw schema`` prints it)."""
+def json_schema(*, apis: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON Schema of one scenario document (``mockgw schema`` prints it); ``apis``,
+    the wire formats a server speaks, are what an editor offers for ``api:``."""
     schema = Scenario.model_json_schema(by_alias=True)
+    if apis:
+        api = schema["$defs"]["Condition"]["properties"]["api"]
+        api["anyOf"] = [{"enum": list(apis), "type": "string"}, {"type": "null"}]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "mockgw scenario"
     return schema

@@ -1,4 +1,4 @@
-"""A rule's reply -> a :class:`~mockgw.plan.Plan` for the request at hand."""
+"""A rule's reply -> a :class:`~mockgw.core.plan.Plan` for the request at hand."""
 
 from __future__ import annotations
 

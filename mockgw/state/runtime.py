@@ -108,6 +108,12 @@ class Runtime:
             with self._lock:
                 self._owned.setdefault(owner, []).append(loaded.scenario.scenario)
 
+    def set_default(self, scenario: str | None) -> None:
+        """The scenario for requests that choose none (``--scenario``); None for none."""
+        if scenario is not None:
+            self.require_scenario(scenario)
+        self.engine.default = scenario
+
     def require_scenario(self, name: str) -> None:
         """Raise :class:`UsageError`, naming the loaded ones, unless ``name`` is loaded."""
         found = self.engine.resolve(name)
@@ -122,10 +128,16 @@ class Runtime:
 
     # --- resets ---------------------------------------------------------------------
 
+    def reset_state(self, session: str) -> None:
+        """Forget the session's scenario state (states, counters, firings, buckets)."""
+        self.engine.reset_session(session)
+
     def reset_session(self, session: str) -> None:
         """Forget the session's state and journal; it stays known, with its scenario."""
-        self.engine.reset_session(session)
+        self.reset_state(session)
         self.journal.clear(session)
+        for codec in self.codecs:
+            codec.reset(session)
         self.seen(session)
 
     def close_session(self, session: str) -> None:
@@ -136,8 +148,10 @@ class Runtime:
             self._sessions.pop(session, None)
         for name in owned:
             self.engine.remove(name)
-        self.engine.reset_session(session)
+        self.reset_state(session)
         self.journal.clear(session)
+        for codec in self.codecs:
+            codec.reset(session)
 
     def reset(self) -> None:
         """Forget every session's state, the whole journal and every codec's memory."""

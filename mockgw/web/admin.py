@@ -154,7 +154,7 @@ def _known(engine: Engine, name: str) -> None:
         raise AdminError(404, f"no scenario named '{name}'; known: {', '.join(engine.names)}")
 
 
-def _rebuilt(engine: Engine, name: str, rules: list[Any], *, added: int = 0) -> None:
+def _rebuilt(runtime: Runtime, name: str, rules: list[Any], *, added: int = 0) -> None:
     """Replace scenario ``name``'s rules, keeping everything else about it.
 
     ``rules`` are plain data (the last ``added`` of them as the client sent them); the
@@ -162,6 +162,7 @@ def _rebuilt(engine: Engine, name: str, rules: list[Any], *, added: int = 0) -> 
     same messages (unknown keys with the nearest valid one, states, templates, presets)
     as rules in a file.
     """
+    engine = runtime.engine
     compiled = engine.get(name)
     assert compiled is not None
     document = {
@@ -188,7 +189,7 @@ def _rebuilt(engine: Engine, name: str, rules: list[Any], *, added: int = 0) -> 
         ) from None
     # Keep where the scenario came from; its source is "file:line".
     file, _, line = compiled.source.rpartition(":")
-    engine.add(LoadedScenario(loaded.scenario, file, int(line) if line.isdigit() else 1))
+    runtime.add_scenario(LoadedScenario(loaded.scenario, file, int(line) if line.isdigit() else 1))
 
 
 def _current_rules(engine: Engine, name: str) -> list[tuple[str, Any]]:
@@ -241,7 +242,7 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
         if not loaded:
             raise AdminError(400, "the request body holds no scenario")
         for item in loaded.values():
-            engine.add(item)
+            runtime.add_scenario(item)
         return web.json_response({"added": sorted(loaded)}, status=201)
 
     async def get_active(request: web.Request) -> web.Response:
@@ -254,7 +255,7 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
         name = payload["scenario"]
         if name is not None:
             _known(engine, _field(payload, "scenario"))
-        engine.default = name
+        runtime.set_default(name)
         return web.json_response({"scenario": name})
 
     async def add_rules(request: web.Request) -> web.Response:
@@ -268,7 +269,7 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
         if bad:
             raise AdminError(400, f"a rule is a JSON object; item {bad[0]} is not")
         current = [data for _, data in _current_rules(engine, name)]
-        _rebuilt(engine, name, current + items, added=len(items))
+        _rebuilt(runtime, name, current + items, added=len(items))
         return web.json_response(_scenario_view(engine, name), status=201)
 
     async def remove_rule(request: web.Request) -> web.Response:
@@ -278,7 +279,7 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
         if label not in {lab for lab, _ in current}:
             labels = ", ".join(lab for lab, _ in current) or "none"
             raise AdminError(404, f"scenario '{name}' has no rule '{label}'; rules: {labels}")
-        _rebuilt(engine, name, [data for lab, data in current if lab != label])
+        _rebuilt(runtime, name, [data for lab, data in current if lab != label])
         return web.json_response(_scenario_view(engine, name))
 
     async def create_session(request: web.Request) -> web.Response:
@@ -343,7 +344,7 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
         return await get_state(request)
 
     async def reset_state(request: web.Request) -> web.Response:
-        engine.reset_session(_existing_session(request))
+        runtime.reset_state(_existing_session(request))
         return await get_state(request)
 
     def _filters(request: web.Request) -> dict[str, Any]:

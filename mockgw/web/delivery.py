@@ -184,14 +184,10 @@ async def send_stream(
     up with a bare aiohttp handler. Headers always go first, as on the real APIs, so
     time-to-first-token is measured after the 200.
     """
-    sent = exchange.count_events
     response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **exchange.headers()})
     await exchange.start(response)
     if fault is None and not timing.paced:
-        sent(len(events))
-        exchange.settle(200)
-        await response.write(b"".join(events))
-        await response.write_eof()
+        await _finish(exchange, response, b"".join(events), events=len(events))
         return response
 
     # The fault strikes before event ``cut`` (never after the terminator: a stream that
@@ -210,7 +206,7 @@ async def send_stream(
         if gaps[index] > 0:
             await asyncio.sleep(gaps[index])
         await response.write(body[index])
-        sent(index + 1)
+        exchange.events_sent = index + 1
         if index == 0 and fault is not None and fault.after_seconds is not None:
             deadline = time.monotonic() + fault.after_seconds
     else:
@@ -218,14 +214,26 @@ async def send_stream(
     if fault is None:
         if gaps[-1] > 0 and timing.every > 0:
             await asyncio.sleep(gaps[-1])
-        sent(len(events))
-        exchange.settle(200)
-        await response.write(terminator)
-        await response.write_eof()
+        await _finish(exchange, response, terminator, events=len(events))
         return response
     if deadline is not None and fault.after_events is None:
         await asyncio.sleep(max(0.0, deadline - time.monotonic()))
     return await _break(exchange, response, fault, body[index:], rendering, max_wait)
+
+
+async def _finish(
+    exchange: Exchange, response: web.StreamResponse, last: bytes, *, events: int
+) -> None:
+    """Write a stream's last bytes, its journal entry completed first: a client that has
+    read them finds the entry complete. Should the write fail, the count is put back."""
+    before, exchange.events_sent = exchange.events_sent, events
+    exchange.settle(200)
+    try:
+        await response.write(last)
+        await response.write_eof()
+    except BaseException:
+        exchange.events_sent = before
+        raise
 
 
 def _truncated(event: bytes) -> bytes:

@@ -54,6 +54,7 @@ class Exchange:
     response: web.StreamResponse | None = None
     error_message: str | None = None
     error_code: str | None = None
+    settled: bool = False  # the journal entry is complete
 
     # --- what was decided -----------------------------------------------------------
 
@@ -78,6 +79,7 @@ class Exchange:
     def settle(self, status: int) -> None:
         """Complete the journal entry. Delivery calls it just before a response's last
         bytes, so a client that has read them finds the entry complete."""
+        self.settled = True
         plan = self.plan
         self.record(
             body=self.body,
@@ -93,9 +95,6 @@ class Exchange:
 
     def warn_unknown_fields(self, paths: Sequence[str]) -> None:
         self.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in paths)
-
-    def count_events(self, count: int) -> None:
-        self.events_sent = count
 
     # --- responses ------------------------------------------------------------------
 
@@ -206,8 +205,10 @@ async def framed(
     if journal is not None:
         exchange.entry = _arrived(exchange, journal)
         journal.record(exchange.entry)
+    failed = True
     try:
         response = await handler(exchange)
+        failed = False
     except ApiError as error:
         response = _after_start(exchange) or exchange.error(error)
     except ConnectionResetError:
@@ -218,7 +219,10 @@ async def framed(
         log.exception("mockgw bug while answering %s %s", request.method, request.path)
         bug = ApiError(500, "api_error", "mockgw hit an internal error; see its log.")
         response = _after_start(exchange) or exchange.error(bug)
-    exchange.settle(response.status)
+    # Delivery completes a stream's entry before its last bytes; only a failure after
+    # that changes what the entry must say.
+    if failed or not exchange.settled:
+        exchange.settle(response.status)
     return response
 
 

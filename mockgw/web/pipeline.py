@@ -98,6 +98,7 @@ async def _admit(
     except BodyProblem as problem:
         raise codec.body_error(problem) from None
     exchange.body = body  # journaled as sent, even when it fails validation
+    exchange.stream = body.get("stream") is True  # until the codec says what it means
     decoded = operation.decode(body, strict=config.strict)
     exchange.stream = decoded.chat.stream
     exchange.warn_unknown_fields(decoded.unknown)

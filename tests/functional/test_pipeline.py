@@ -117,7 +117,8 @@ def test_a_hanging_request_is_in_flight_in_the_journal(gateway: MockGateway) -> 
     client.start()
     deadline = time.monotonic() + 1.5  # the hang lasts max_wait_seconds=2.0
     entries = session.requests()
-    while not entries and time.monotonic() < deadline:
+    # Poll until the plan is in it: the entry exists from arrival, the rule once decided.
+    while not (entries and entries[0].rule) and time.monotonic() < deadline:
         time.sleep(0.02)
         entries = session.requests()
     (entry,) = entries

@@ -95,6 +95,16 @@ def test_schema_defines_the_format(schema: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
 
 
+def test_schema_offers_the_served_apis_to_editors(schema: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def document(api: str) -> dict[str, Any]:
+        return {"scenario": "a", "rules": [{"when": {"api": api}, "reply": {"text": "x"}}]}
+
+    assert [e.validator for e in validator.iter_errors(document("opnai"))] == ["anyOf"]
+    assert list(validator.iter_errors(document("anthropic"))) == []
+
+
 def test_schema_accepts_the_shipped_scenarios(schema: dict[str, Any]) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     documents = [

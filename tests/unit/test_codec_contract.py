@@ -24,15 +24,17 @@ from mockgw.core.chat import ChatRequest, Completion, Message
 from mockgw.core.completions import generated_completion
 from mockgw.core.failures import PRESETS, retry_headers
 from mockgw.core.ratelimit import Admission
+from mockgw.core.tokens import request_tokens
 from mockgw.errors import BodyProblem, ErrorKind
+from mockgw.protocols import codec as wire
 from mockgw.protocols.anthropic.codec import AnthropicCodec
-from mockgw.protocols.codec import ChatOperation, Codec, Decoded, Headers, Route
 from mockgw.protocols.openai.codec import OpenAICodec
 from mockgw.protocols.presets import FINAL, RETRYABLE, WirePreset
 
 # --- the toy wire format ------------------------------------------------------------------
 
 TOY_PATH = "/toy/v1/say"
+COUNT_PATH = "/toy/v1/count"
 KEY = "toy-key-0123456789"
 
 _KINDS: dict[ErrorKind, str] = {
@@ -76,10 +78,10 @@ def _bad(why: str) -> ApiError:
     return ApiError(400, "invalid_request_error", why)
 
 
-class Say(ChatOperation[None]):
+class Say(wire.ChatOperation[None]):
     """``POST /toy/v1/say``."""
 
-    def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[None]:
+    def decode(self, body: dict[str, Any], *, strict: bool) -> wire.Decoded[None]:
         model, lines, stream = body.get("model"), body.get("lines"), body.get("stream", False)
         if not isinstance(model, str) or not model:
             raise _bad("model: give a non-empty string")
@@ -94,18 +96,31 @@ class Say(ChatOperation[None]):
         chat = ChatRequest(
             api=ToyCodec.name, model=model, messages=messages, stream=stream, tool_id_prefix="toy_"
         )
-        return Decoded(chat, body, None, unknown)
+        return wire.Decoded(chat, body, None, unknown)
 
-    def body(self, completion: Completion, decoded: Decoded[None]) -> dict[str, Any]:
+    def body(self, completion: Completion, decoded: wire.Decoded[None]) -> dict[str, Any]:
         text, tokens = completion.choices[0].text, completion.usage.output_tokens
         return {"said": text, "model": completion.model, "tokens": tokens}
 
-    def events(self, completion: Completion, decoded: Decoded[None]) -> list[bytes]:
+    def events(self, completion: Completion, decoded: wire.Decoded[None]) -> list[bytes]:
         pieces = [_frame("piece", {"t": chunk}) for chunk in completion.choices[0].text_chunks]
         return [*pieces, _frame("over", {"tokens": completion.usage.output_tokens})]
 
 
-class ToyCodec(Codec):
+class Count(wire.JsonOperation):
+    """``POST /toy/v1/count``: answered at once, through the same checks as ``say``."""
+
+    takes_body = True
+
+    def decode(self, body: dict[str, Any], *, strict: bool) -> wire.Decoded[None]:
+        return Say().decode(body, strict=strict)
+
+    def answer(self, call: wire.Call) -> dict[str, Any]:
+        assert call.decoded is not None  # takes_body
+        return {"tokens": request_tokens(call.decoded.chat)}
+
+
+class ToyCodec(wire.Codec):
     name = "toy"
     request_id_header = "toy-request-id"
     request_id_prefix = "toy_"
@@ -120,13 +135,13 @@ class ToyCodec(Codec):
         for name, (status, kind) in _CATALOGUE.items()
     }
 
-    def routes(self) -> Sequence[Route]:
-        return (Route("POST", TOY_PATH, Say()),)
+    def routes(self) -> Sequence[wire.Route]:
+        return (wire.Route("POST", TOY_PATH, Say()), wire.Route("POST", COUNT_PATH, Count()))
 
-    def claims(self, path: str, headers: Headers) -> bool:
+    def claims(self, path: str, headers: wire.Headers) -> bool:
         return path.startswith("/toy/")
 
-    def credentials(self, headers: Headers) -> str | None:
+    def credentials(self, headers: wire.Headers) -> str | None:
         return headers.get("x-toy-key") or None
 
     def missing_key(self) -> ApiError:
@@ -187,7 +202,7 @@ rules:
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heard:
     """What a toy client got: status, headers, body, and whether the body was cut off."""
 
@@ -345,6 +360,37 @@ async def test_an_unknown_path_or_scenario_gets_the_toy_404(gateway: MockGateway
     assert unknown.json()["oops"]["kind"] == "lost"
     assert "Did you mean 'toy-script'?" in unknown.json()["oops"]["why"]
     assert unknown.headers["x-mockgw-rule"] == "toy-scrpt/<unknown>"
+
+
+async def test_a_json_operation_runs_the_same_checks_in_the_same_order(
+    gateway: MockGateway,
+) -> None:
+    session = gateway.session()
+    counted = await call(session.url, say("count these words"), path=COUNT_PATH)
+    assert counted.status == 200
+    chat = Say().decode(say("count these words"), strict=False).chat
+    assert counted.json() == {"tokens": request_tokens(chat)}
+    # The body is checked before the scenario, as on every endpoint of every codec.
+    bad = await call(session.url, {"model": "toy-1"}, path=f"/s/nope{COUNT_PATH}")
+    assert (bad.status, bad.json()["oops"]["kind"]) == (400, "bad_body")
+    unknown = await call(session.url, say("hi"), path=f"/s/nope{COUNT_PATH}")
+    assert (unknown.status, unknown.json()["oops"]["kind"]) == (404, "lost")
+    assert (await call(session.url, say("hi"), key=None, path=COUNT_PATH)).status == 401
+    assert [(e.api, e.status) for e in session.requests()] == [
+        ("toy", 200),
+        ("toy", 400),
+        ("toy", 404),
+        ("toy", 401),
+    ]
+
+
+def test_an_operation_that_lacks_a_method_cannot_be_made() -> None:
+    class Mute(wire.ChatOperation[None]):
+        def decode(self, body: dict[str, Any], *, strict: bool) -> wire.Decoded[None]:
+            return Say().decode(body, strict=strict)
+
+    with pytest.raises(TypeError, match="abstract"):
+        Mute()  # type: ignore[abstract]
 
 
 async def test_a_matched_rule_and_its_reply_sequence(gateway: MockGateway) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import openai
 import pytest
 
-from mockgw import MockGateway, UsageError
+from mockgw import GatewaySession, MockGateway, UsageError
 
 
 async def test_async_with_serves_and_stops() -> None:
@@ -134,3 +135,28 @@ def test_env_keyword_patches_until_close(monkeypatch: pytest.MonkeyPatch) -> Non
             assert os.environ["OPENAI_BASE_URL"] == session.openai_base_url
             assert os.environ["ANTHROPIC_API_KEY"] == session.api_key
         assert os.environ["OPENAI_BASE_URL"] == "http://before"
+
+
+def test_a_session_reset_forgets_its_prompt_cache_and_only_its_own() -> None:
+    rules = " ".join(f"Rule {i}: answer politely and cite sources." for i in range(200))
+    system: Any = [{"type": "text", "text": rules, "cache_control": {"type": "ephemeral"}}]
+
+    def cache(session: GatewaySession) -> tuple[int, int]:
+        message = session.anthropic_client(max_retries=0).messages.create(
+            model="claude-haiku-4-5",
+            max_tokens=16,
+            system=system,
+            messages=[{"role": "user", "content": "hello"}],
+        )
+        usage = message.usage
+        return usage.cache_creation_input_tokens or 0, usage.cache_read_input_tokens or 0
+
+    with MockGateway() as gateway:
+        mine, other = gateway.session(), gateway.session()
+        written, _ = cache(mine)
+        assert written > 1024
+        assert cache(mine) == (0, written)
+        assert cache(other) == (written, 0)  # sessions never share a cache
+        mine.reset()
+        assert cache(mine) == (written, 0)  # written again after the reset
+        assert cache(other) == (0, written)  # the other session's cache is untouched

@@ -214,23 +214,36 @@ def test_nested_tool_arguments_are_templated() -> None:
     assert call.arguments == {"outer": {"inner": "hi", "list": ["gpt-4o", 3]}}
 
 
-def test_a_lost_probability_draw_is_reported() -> None:
-    # Selection drew for 'rare' and lost; the report shows that draw, not a second one.
-    text = """
+ODDS = """
 scenario: odds
 rules:
-  - name: rare
-    when: {last_user: {contains: hello}}
-    probability: 0
-    reply: {text: lucky}
   - name: other
     when: {last_user: bye}
     probability: 0.5
     reply: {text: bye}
+  - name: rare
+    when: {last_user: {contains: hello}}
+    probability: 0
+    reply: {text: lucky}
 """
-    message = _near_miss(Engine(load_text(text)), "odds").message
+
+
+def test_a_lost_probability_draw_is_reported() -> None:
+    # Selection drew for 'rare' and lost; the report shows that draw, not a second one.
+    # 'rare' comes second in the file but is nearer: only its draw failed, and 'other'
+    # failed a condition (its own draw was never made, so it is no check at all).
+    engine = Engine(load_text(ODDS))
+    message = _near_miss(engine, "odds").message
     assert "Nearest rule: 'rare' (1 of 2 conditions hold):" in message
     assert "  ✓ last user message contains 'hello'" in message
     assert re.search(r"  ✗ probability 0 — drew 0\.\d{3}\n", message)
-    # 'other' failed before its draw: its probability is not held against it.
-    assert "'other' (1 failed)" in message
+    assert message.endswith("Other rules: 'other' (1 failed)")
+
+
+def test_the_plan_carries_the_nearest_rules_checks_as_data() -> None:
+    plan = Engine(load_text(ODDS)).plan(REQUEST, {}, {}, scenario="odds")
+    assert isinstance(plan.failure, NoMatch)
+    descriptions = [(c.description, c.passed) for c in plan.checks]
+    assert descriptions == [("last user message contains 'hello'", True), ("probability 0", False)]
+    for check in plan.checks:  # the report is their rendering
+        assert check.description in plan.failure.report

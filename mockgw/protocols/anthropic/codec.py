@@ -65,8 +65,9 @@ class Messages(ChatOperation[CachePrefix | None]):
         if answer.usage_scripted:
             return answer
         completion = answer.completion
-        scope = f"{session}:{decoded.chat.model}"
-        usage = self.cache.account(decoded.extra, completion.usage, scope=scope)
+        usage = self.cache.account(
+            decoded.extra, completion.usage, session=session, model=decoded.chat.model
+        )
         return replace(answer, completion=replace(completion, usage=usage))
 
     def body(self, completion: Completion, decoded: Decoded[CachePrefix | None]) -> dict[str, Any]:
@@ -97,7 +98,9 @@ class CountTokens(JsonOperation):
 
 
 def display_name(model_id: str) -> str:
-    """``claude-opus-4-5-20251101`` -> ``Claude Opus 4.5``."""
+    """``claude-opus-4-5-20251101`` -> ``Claude Opus 4.5``; other ids as they are."""
+    if not model_id.startswith("claude-"):
+        return model_id
     words = undated(model_id).removeprefix("claude-").split("-")
     names = [w for w in words if not w.isdigit() and w != "latest"]
     version = ".".join(w for w in words if w.isdigit())
@@ -175,8 +178,8 @@ class AnthropicCodec(Codec):
     def claims(self, path: str, headers: Headers) -> bool:
         return "anthropic-version" in headers or path.startswith("/v1/messages")
 
-    def reset(self) -> None:
-        self.cache.clear()
+    def reset(self, session: str | None = None) -> None:
+        self.cache.clear(session)
 
     def credentials(self, headers: Headers) -> str | None:
         # The 2.x SDK sends ``Authorization: Bearer``; older SDKs and curl users x-api-key.

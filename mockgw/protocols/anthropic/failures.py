@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from mockgw.core.failures import retry_headers
+from mockgw.core.failures import refusal_headers
 from mockgw.core.ratelimit import Admission, BucketState
 from mockgw.errors import ApiError
 from mockgw.protocols.presets import FINAL, RETRY, RETRYABLE, WirePreset
@@ -56,12 +56,7 @@ def rate_limited(refusal: Admission, *, model: str) -> ApiError:
             "for current usage. Please reduce the prompt length or the maximum tokens "
             "requested, or try again later."
         )
-    headers = {
-        **limit_headers(refusal.buckets),
-        **retry_headers(refusal.retry_after),
-        # Waiting cannot admit a request bigger than the bucket: SDKs must not retry.
-        "x-should-retry": "false" if refusal.too_large else "true",
-    }
+    headers = {**limit_headers(refusal.buckets), **refusal_headers(refusal)}
     return ApiError(429, "rate_limit_error", message, headers=headers)
 
 

@@ -66,7 +66,7 @@ def cache_prefix(body: dict[str, Any]) -> CachePrefix | None:
     return marked
 
 
-# Segment costs mirror mockgw.tokens.request_tokens, so a prefix never costs more than
+# Segment costs mirror mockgw.core.tokens.request_tokens, so a prefix never costs more than
 # the request it starts, and the same prefix is written and read for the same amount.
 
 
@@ -109,18 +109,26 @@ class PromptCache:
         self._seen: dict[str, None] = {}
         self._lock = threading.Lock()
 
-    def clear(self) -> None:
+    def clear(self, session: str | None = None) -> None:
+        """Forget the prefixes ``session`` wrote, or all of them."""
         with self._lock:
-            self._seen.clear()
+            if session is None:
+                self._seen.clear()
+                return
+            mark = f"{session}\x00"
+            for key in [k for k in self._seen if k.startswith(mark)]:
+                del self._seen[key]
 
-    def account(self, prefix: CachePrefix | None, usage: Usage, *, scope: str) -> Usage:
-        """Usage with the prefix written or read. ``scope`` separates caches: the real
-        cache is per model (and per organisation); mockgw's is per model and session,
-        so isolated tests never see each other's writes."""
+    def account(
+        self, prefix: CachePrefix | None, usage: Usage, *, session: str, model: str
+    ) -> Usage:
+        """Usage with the prefix written or read. The real cache is per model (and per
+        organisation); mockgw's is per model and session, so isolated tests never see
+        each other's writes."""
         if prefix is None or prefix.tokens < MIN_CACHEABLE_TOKENS:
             return usage
         cached = min(prefix.tokens, usage.input_tokens)
-        key = f"{scope}\x00{prefix.key}"
+        key = f"{session}\x00{model}\x00{prefix.key}"
         with self._lock:
             hit = key in self._seen
             if not hit:

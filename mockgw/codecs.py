@@ -16,7 +16,3 @@ from mockgw.protocols.openai.codec import OpenAICodec
 CodecFactory = Callable[[], Codec]
 
 STANDARD_CODECS: tuple[CodecFactory, ...] = (OpenAICodec, AnthropicCodec)
-
-
-def standard_codecs() -> tuple[CodecFactory, ...]:
-    return STANDARD_CODECS
