@@ -166,7 +166,9 @@ class Condition(_Strict):
     metadata: dict[str, Text] | None = None
     response_format: Literal["text", "json_object", "json_schema"] | None = None
     body: list[PathMatch] | None = None
-    counter: dict[str, RangeMatch] | None = None
+    counter: dict[str, int | RangeMatch] | None = Field(
+        default=None, description="a session counter's value: N, or {min, max, equals}"
+    )
     all: list[Condition] | None = None
     any: list[Condition] | None = None
     not_: Condition | None = Field(default=None, alias="not")

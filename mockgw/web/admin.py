@@ -130,6 +130,30 @@ def _session_id(request: web.Request) -> str:
     return session
 
 
+_STATE_BODY = (
+    'expected {"states"?: {SCENARIO: STATE}, "counters"?: {NAME: N}, "hits"?: '
+    '{"SCENARIO/RULE": N}} (what GET returns), or {"scenario": NAME, "state": STATE}'
+)
+
+
+def _named_strings(value: Any, key: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise AdminError(400, f"'{key}' must map scenario names to state names")
+    return dict(value)
+
+
+def _counts(value: Any, key: str) -> dict[str, int]:
+    # bool is an int subclass, but "true" is not a count.
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in value.items()
+    ):
+        raise AdminError(400, f"'{key}' must map names to whole numbers")
+    return dict(value)
+
+
 def _field(payload: Any, name: str) -> str:
     value = payload.get(name) if isinstance(payload, dict) else None
     if not isinstance(value, str) or not value:
@@ -326,21 +350,34 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
         )
 
     async def set_state(request: web.Request) -> web.Response:
+        """Set states, counters and firings. The body is what GET returns (any of
+        ``states``, ``counters``, ``hits``), or one scenario's ``{"scenario", "state"}``."""
         session = _existing_session(request)
         payload = await _payload(request)
-        scenario, value = _field(payload, "scenario"), _field(payload, "state")
-        _known(engine, scenario)
-        counters = payload.get("counters", {})
-        # Checked before anything changes: a bad request must not half-apply. (bool is
-        # an int subclass, but "true" is not a count.)
-        if not isinstance(counters, dict) or not all(
-            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
-            for k, v in counters.items()
-        ):
-            raise AdminError(400, "'counters' must map names to whole numbers")
+        if not isinstance(payload, dict):
+            raise AdminError(400, _STATE_BODY)
+        states = _named_strings(payload.get("states", {}), "states")
+        if "scenario" in payload or "state" in payload:
+            states[_field(payload, "scenario")] = _field(payload, "state")
+        counters = _counts(payload.get("counters", {}), "counters")
+        hits = _counts(payload.get("hits", {}), "hits")
+        unknown = sorted(set(payload) - {"scenario", "state", "states", "counters", "hits"})
+        if unknown:
+            raise AdminError(400, f"unknown key '{unknown[0]}': {_STATE_BODY}")
+        # Checked before anything changes: a bad request must not half-apply.
+        for name in states:
+            _known(engine, name)
+        firings = {}
+        for key in hits:
+            scenario, slash, rule = key.partition("/")
+            if not slash or not rule:
+                raise AdminError(400, f"'hits' keys are 'SCENARIO/RULE'; got '{key}'")
+            _known(engine, scenario)
+            firings[(scenario, rule)] = hits[key]
         state = engine.session(session)
-        state.states[scenario] = value
+        state.states.update(states)
         state.counters.update(counters)
+        state.hits.update(firings)
         return await get_state(request)
 
     async def reset_state(request: web.Request) -> web.Response:

@@ -429,6 +429,29 @@ async def test_state_set_changes_which_rule_fires(admin: Admin, server: Backgrou
     assert await say_status(server, "anything", "st") == 404
 
 
+async def test_state_put_takes_back_what_get_returns(
+    admin: Admin, server: BackgroundServer
+) -> None:
+    await admin.call("POST", "/sessions", {"id": "round", "scenario": "demo"})
+    assert await say(server, "hello", "round") == "hi there"
+    status, saved = await admin.call("GET", "/sessions/round/state")
+    assert status == 200
+    assert saved["hits"]
+    assert (await admin.call("POST", "/sessions/round/state/reset"))[1]["hits"] == {}
+    assert await admin.call("PUT", "/sessions/round/state", saved) == (200, saved)
+    changed = {**saved, "counters": {"n": 5}}
+    assert (await admin.call("PUT", "/sessions/round/state", changed))[1]["counters"] == {"n": 5}
+    for bad, status, said in [
+        ({"states": {"nope": "x"}}, 404, "no scenario named 'nope'"),
+        ({"hits": {"demo": 1}}, 400, "'hits' keys are 'SCENARIO/RULE'"),
+        ({"counters": {"n": True}}, 400, "'counters' must map names to whole numbers"),
+        ({"stats": {}}, 400, "unknown key 'stats'"),
+    ]:
+        assert said in await admin.error(status, "PUT", "/sessions/round/state", bad)
+    # A refused body changed nothing.
+    assert (await admin.call("GET", "/sessions/round/state"))[1]["counters"] == {"n": 5}
+
+
 async def test_sessions_used_by_requests_are_known(admin: Admin, server: BackgroundServer) -> None:
     assert await say(server, "hi", "implicit")
     assert (await admin.call("GET", "/sessions/implicit/state"))[0] == 200
