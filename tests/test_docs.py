@@ -10,17 +10,20 @@ session in a fresh project set up as its page says; other ``python`` blocks are 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from mockgw.background import BackgroundServer
+from mockgw.config import ServerConfig
 from mockgw.core.chat import ChatRequest, Message
 from mockgw.core.failures import NoMatch
 from mockgw.scenarios.engine import Engine
@@ -62,7 +65,12 @@ TEST_FILES = [(where, code) for where, code in PYTHON if _test_functions(code)]
 GUIDE_SCRIPTS = [(where, code) for where, code in SCRIPTS if where.startswith("pytest.md:")]
 SCRIPTS = [(where, code) for where, code in SCRIPTS if (where, code) not in GUIDE_SCRIPTS]
 TOML = _blocks("toml")
-SHELL = [(where, code) for where, code in _blocks("sh") if "make " not in code]
+# admin.md's examples build on each other: they run in order on a server of their own.
+SHELL = [
+    (where, code)
+    for where, code in _blocks("sh")
+    if "make " not in code and not where.startswith("admin.md:")
+]
 
 
 YAML = _blocks("yaml")
@@ -155,3 +163,54 @@ def test_shell_example(
     )
     assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
     assert '"error"' not in result.stdout, result.stdout
+
+
+def _admin_examples() -> list[tuple[str, str, Any]]:
+    """admin.md's commands in order, each with the JSON answer shown after it (or None)."""
+    text = (ROOT / "docs" / "admin.md").read_text()
+    blocks = [
+        (match[1], match[2], f"admin.md:{text[: match.start()].count(chr(10)) + 1}")
+        for match in BLOCK.finditer(text)
+    ]
+    examples = []
+    for index, (language, code, where) in enumerate(blocks):
+        if language != "sh":
+            continue
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        answer = json.loads(after[1]) if after and after[0] == "json" else None
+        examples.append((where, code, answer))
+    return examples
+
+
+def _shape(value: Any) -> Any:
+    """What a documented answer promises: its keys and the kinds of its values."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    if isinstance(value, bool) or value is None:
+        return type(value).__name__
+    return "number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def test_admin_reference_answers_as_documented(tmp_path: Path) -> None:
+    examples = _admin_examples()
+    assert len(examples) >= 20
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    config = ServerConfig(port=0, scenarios_dir=ROOT / "scenarios")
+    with BackgroundServer(config) as fresh:
+        for where, code, answer in examples:
+            result = subprocess.run(
+                ["bash", "-euo", "pipefail", "-c", code.replace(DEFAULT_URL, fresh.url)],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
+            if answer is None:
+                assert result.stdout == "", where
+            else:
+                assert _shape(json.loads(result.stdout)) == _shape(answer), where
