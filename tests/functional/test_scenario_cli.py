@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ import pytest
 import yaml
 
 from mockgw._version import __version__
-from mockgw.cli import EXIT_BROKEN_PIPE, main
+from mockgw.cli import EXIT_BROKEN_PIPE, SCHEMA_ID, main
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "scenarios"
@@ -379,3 +380,16 @@ def test_watch_reloads_edits_and_keeps_the_last_good_set(
     assert _eventually(lambda: server.read_stderr().count(message) > before), server.read_stderr()
     assert server.reply_text() == "version two, edited"
     assert server.process.poll() is None
+
+
+def test_the_docs_json_report_is_what_mockgw_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    (content,) = re.findall(r"^printf '(.*)' > demo\.yaml$", page, re.MULTILINE)
+    (shown,) = re.findall(r"`report\.json` then holds:\n\n```json\n(.*?)^```", page, re.S | re.M)
+    (tmp_path / "demo.yaml").write_text(content.replace("\\n", "\n"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "--json", "demo.yaml"]) == 1
+    assert capsys.readouterr().out == shown
+    assert f"`{SCHEMA_ID}`" in page
