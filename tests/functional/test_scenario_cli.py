@@ -108,7 +108,9 @@ def test_validate_reports_format_and_file_wide_problems_in_one_run(
     ]
 
 
-def test_validate_json_reports_every_problem_and_a_summary(tmp_path: Path) -> None:
+def test_validate_json_reports_every_problem_and_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "a.yaml").write_text(BROKEN, encoding="utf-8")
     (tmp_path / "b.yaml").write_text("scenario: b\nrules: [\n", encoding="utf-8")
     (tmp_path / "good.yaml").write_text(_scenario("fine"), encoding="utf-8")
@@ -129,7 +131,8 @@ def test_validate_json_reports_every_problem_and_a_summary(tmp_path: Path) -> No
     assert (second["file"], second["path"]) == (str(tmp_path / "b.yaml"), None)
     assert second["message"].startswith("invalid YAML: ")
     # The same problems as the text report, word for word.
-    text = _mockgw("validate", str(tmp_path)).stderr.splitlines()
+    assert main(["validate", str(tmp_path)]) == 1
+    text = capsys.readouterr().err.splitlines()
     assert text[:-1] == [
         f"{p['file']}:{p['line']}:{p['column']}: {p['message']}" for p in document["problems"]
     ]
