@@ -35,5 +35,10 @@ test: lint
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
 
+.PHONY: schema
+schema: $(STAMP)  # regenerate the committed JSON Schema after a change to the format
+	$(BIN)/mockgw schema > schema/mockgw-scenario.schema.json.tmp
+	mv schema/mockgw-scenario.schema.json.tmp schema/mockgw-scenario.schema.json
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

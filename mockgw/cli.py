@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mockgw._version import __version__
 from mockgw.config import DEFAULT_MAX_BODY_BYTES, ServerConfig
 from mockgw.core.models import ModelCatalogue
 from mockgw.errors import ConfigError
-from mockgw.scenarios.loader import ScenarioLoadError, load_scenarios, scenario_files
+from mockgw.scenarios.loader import (
+    SUFFIXES,
+    Check,
+    ScenarioLoadError,
+    check_scenarios,
+    scenario_files,
+)
 from mockgw.scenarios.model import json_schema
 from mockgw.server import serve
 
@@ -138,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="files or directories (default: scenarios)",
     )
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help="print every problem and a summary as one JSON document on stdout",
+    )
     commands.add_parser("schema", help="print the JSON Schema of the scenario format")
     return parser
 
@@ -147,22 +161,77 @@ def _served_apis() -> tuple[str, ...]:
     return tuple(make().name for make in ServerConfig().codecs)
 
 
-def validate(paths: list[Path]) -> int:
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        for path in missing:
-            print(f"{path}: no such file or directory", file=sys.stderr)
-        return 2
+# A process that SIGPIPE ends reports 128 + 13 to its shell; a reader that stopped
+# early (`mockgw schema | head`) sees the same from mockgw as from cat or git.
+EXIT_BROKEN_PIPE = 141
+
+
+def _write(text: str) -> int:
+    """Write ``text`` to stdout: 0, or ``EXIT_BROKEN_PIPE`` if the reader has gone."""
     try:
-        loaded = load_scenarios(paths, apis=_served_apis())
-    except ScenarioLoadError as exc:
-        print(exc, file=sys.stderr)
-        count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
-        return 1
-    files = scenario_files(paths)
-    print(f"ok: {len(loaded)} scenario(s) in {len(files)} file(s): {', '.join(sorted(loaded))}")
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has what it wanted: no traceback. Stdout goes to devnull so that
+        # the interpreter's own flush at exit does not fail on the same pipe again.
+        # (ValueError, OSError: no real file descriptor behind stdout, as under capture.)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return 0
+
+
+def validate(paths: list[Path], *, as_json: bool = False) -> int:
+    """``mockgw validate``: 0 when every file loads, 1 on problems, 2 when a path is
+    missing or a directory holds no scenario file (nothing to check is a mistake in
+    the command, as a missing path is, and must not pass a CI job)."""
+    missing = [p for p in paths if not p.exists()]
+    empty = [p for p in paths if p.is_dir() and not scenario_files([p])]
+    for path in missing:
+        print(f"{path}: no such file or directory", file=sys.stderr)
+    for path in empty:
+        patterns = ", ".join(f"*{suffix}" for suffix in SUFFIXES)
+        print(f"{path}: no scenario files ({patterns}) in this directory", file=sys.stderr)
+    if missing or empty:
+        return 2
+    check = check_scenarios(paths, apis=_served_apis())
+    outcome = 1 if check.problems else 0
+    if as_json:
+        return _write(json.dumps(report(check), indent=2) + "\n") or outcome
+    if check.problems:
+        for problem in check.problems:
+            print(problem, file=sys.stderr)
+        count = len(check.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return outcome
+    names = ", ".join(sorted(check.scenarios))
+    return _write(
+        f"ok: {len(check.scenarios)} scenario(s) in {len(check.files)} file(s): {names}\n"
+    )
+
+
+def report(check: Check) -> dict[str, Any]:
+    """The JSON document ``mockgw validate --json`` prints."""
+    return {
+        "problems": [problem.as_dict() for problem in check.problems],
+        "summary": {
+            "files": len(check.files),
+            "scenarios": len(check.scenarios),
+            "problems": len(check.problems),
+        },
+    }
+
+
+# A format version would drift from the code unnoticed; the release it came from cannot.
+SCHEMA_ID = f"urn:mockgw:scenario-schema:{__version__}"
+
+
+def schema_text() -> str:
+    """What ``mockgw schema`` prints (``schema/mockgw-scenario.schema.json`` holds a copy)."""
+    schema = json_schema(apis=_served_apis())
+    # The identity first, where a reader of the file looks for it.
+    ordered = {"$schema": schema.pop("$schema"), "$id": SCHEMA_ID, "title": schema.pop("title")}
+    return json.dumps({**ordered, **schema}, indent=2) + "\n"
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -211,8 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return 0
     if args.command == "validate":
-        return validate(args.paths)
+        return validate(args.paths, as_json=args.json)
     if args.command == "schema":
-        print(json.dumps(json_schema(apis=_served_apis()), indent=2))
-        return 0
+        return _write(schema_text())
     return 2  # pragma: no cover - argparse rejects unknown commands first

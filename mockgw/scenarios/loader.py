@@ -3,17 +3,20 @@
 YAML is composed into nodes first so every value keeps its position; pydantic then
 validates the plain data, and each error's location is walked back through the nodes
 to the line a user must edit. Unknown keys name the nearest valid key and list the
-valid ones. Problems are collected across all files and raised together, so one
-``mockgw validate`` run shows everything that needs fixing.
+valid ones. The file-wide checks (states, rule names, presets, templates) run even on
+a document that fails the format checks, over what of it is readable. Problems are
+collected across all files and raised together, so one ``mockgw validate`` run shows
+everything that needs fixing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import types
 import typing
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +41,24 @@ class Problem:
     line: int | None
     column: int | None
     message: str
+    # Where in the document, as the message's own prefix spells it (``rules[1].when``);
+    # None for problems of the file itself (YAML syntax, a document that is no mapping).
+    # Not compared: it repeats the message, and equality is about what a user reads.
+    path: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
         return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem as JSON-ready data (``mockgw validate --json``)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+        }
 
 
 class ScenarioLoadError(MockgwError):
@@ -245,9 +262,9 @@ def _problems_from(
             or positions.values.get(path)
             or positions.values.get(path[:-1], (1, 1))
         )
-        shown = path[len(base) :] if path[: len(base)] == base else path
+        shown = render_path(path[len(base) :] if path[: len(base)] == base else path)
         problems.append(
-            Problem(file, line, column, f"{render_path(shown)}: {_message(detail, path)}")
+            Problem(file, line, column, f"{shown}: {_message(detail, path)}", path=shown)
         )
     return sorted(problems, key=lambda p: (p.line, p.column))
 
@@ -266,19 +283,76 @@ def _template_fields(reply: Reply) -> Iterator[tuple[Path_, str]]:
         yield ("thinking",), reply.thinking
 
 
+@dataclass(frozen=True, slots=True)
+class _RuleView:
+    """What the file-wide checks read of one rule: its names, and the replies that are
+    valid on their own (a template or a preset is only worth checking in a valid reply)."""
+
+    index: int
+    name: str | None
+    in_state: str | None
+    next_state: str | None
+    replies: list[tuple[Path_, Reply]]
+
+
+def _model_rules(scenario: Scenario) -> list[_RuleView]:
+    views = []
+    for i, rule in enumerate(scenario.rules):
+        if rule.reply is not None:
+            replies: list[tuple[Path_, Reply]] = [(("reply",), rule.reply)]
+        else:
+            replies = [(("replies", j), reply) for j, reply in enumerate(rule.replies or ())]
+        views.append(_RuleView(i, rule.name, rule.in_state, rule.next_state, replies))
+    return views
+
+
+def _raw_rules(rules: Any) -> list[_RuleView]:
+    """The rules of a document that failed validation, read from its plain data.
+
+    The format checks have already reported what is wrong with each rule; what is
+    checkable stays checked, so one run shows both kinds of problem: a name or a state
+    is read wherever it is a string, and each reply is validated on its own.
+    """
+    if not isinstance(rules, list):
+        return []
+    views = []
+    for i, raw in enumerate(rules):
+        if not isinstance(raw, dict):
+            continue
+        candidates: list[tuple[Path_, Any]] = [(("reply",), raw["reply"])] if "reply" in raw else []
+        if isinstance(raw.get("replies"), list):
+            candidates += [(("replies", j), data) for j, data in enumerate(raw["replies"])]
+        replies = []
+        for path, data in candidates:
+            # An invalid reply is reported by the format checks already.
+            with contextlib.suppress(ValidationError):
+                replies.append((path, Reply.model_validate(data)))
+        name, in_state, next_state = (raw.get(k) for k in ("name", "in_state", "next_state"))
+        views.append(_RuleView(i, _text(name), _text(in_state), _text(next_state), replies))
+    return views
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _semantic_problems(
-    scenario: Scenario, file: str, positions: _Positions, base: Path_
+    rules: Sequence[_RuleView], file: str, positions: _Positions, base: Path_
 ) -> list[Problem]:
+    """The checks that need more than one value: state names, rule names, presets and
+    templates (whose roots depend on nothing but the reply, yet pydantic does not see)."""
     problems: list[Problem] = []
 
     def at(path: Path_, message: str) -> None:
         full = (*base, *path)
         line, column = positions.values.get(full, positions.values.get(base, (1, 1)))
-        problems.append(Problem(file, line, column, f"{render_path(path)}: {message}"))
+        shown = render_path(path)
+        problems.append(Problem(file, line, column, f"{shown}: {message}", path=shown))
 
-    states = {INITIAL_STATE} | {r.next_state for r in scenario.rules if r.next_state}
+    states = {INITIAL_STATE} | {r.next_state for r in rules if r.next_state}
     names: dict[str, int] = {}
-    for i, rule in enumerate(scenario.rules):
+    for rule in rules:
+        i = rule.index
         if rule.name is not None:
             if rule.name in names:
                 at(
@@ -294,12 +368,7 @@ def _semantic_problems(
                 f"state '{rule.in_state}' is never entered{hint}; "
                 f"states: {', '.join(sorted(states))}",
             )
-        replies = [("reply",), *[("replies", j) for j in range(len(rule.replies or ()))]]
-        for reply_path, reply in zip(
-            replies[:1] if rule.reply else replies[1:],
-            [rule.reply] if rule.reply else rule.replies or [],
-            strict=False,
-        ):
+        for reply_path, reply in rule.replies:
             fail = reply.stream.fail if reply.stream else None
             for error_path, error in (
                 (("error",), reply.error),
@@ -333,13 +402,30 @@ def _documents(text: str, root: Path_ = ()) -> Iterator[_Document]:
         yield data, positions, node.start_mark.line + 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """What one file (or text) yields."""
+
+    loaded: list[LoadedScenario]
+    problems: list[Problem]
+    # (name, line) of every document's scenario name, valid document or not: a name
+    # defined twice is a problem even while one of the two has other problems.
+    declared: list[tuple[str, int]]
+    file: str
+
+
 def load_file(
     path: Path, *, apis: Collection[str] | None = None
 ) -> tuple[list[LoadedScenario], list[Problem]]:
+    source = _read(path, apis)
+    return source.loaded, source.problems
+
+
+def _read(path: Path, apis: Collection[str] | None) -> _Source:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(str(path), 1, 1, f"cannot read: {exc}")]
+        return _Source([], [Problem(str(path), 1, 1, f"cannot read: {exc}")], [], str(path))
     return _load_source(str(path), text, apis)
 
 
@@ -368,6 +454,7 @@ def _load_document(
             file,
             *where,
             f"{render_path(path)}: duplicate key '{path[-1]}' (first at line {first[0]})",
+            path=render_path(path),
         )
         for path, first, where in positions.duplicates
     ]
@@ -381,25 +468,32 @@ def _load_document(
     try:
         scenario = Scenario.model_validate(data, context={"apis": apis})
     except ValidationError as exc:
-        return None, problems + _problems_from(exc, file, positions, ())
-    problems.extend(_semantic_problems(scenario, file, positions, ()))
+        # No model to check, but the file-wide checks still run on what is readable,
+        # so a user fixes the format and the names in one round, not two.
+        problems += _problems_from(exc, file, positions, ())
+        problems += _semantic_problems(_raw_rules(data.get("rules")), file, positions, ())
+        return None, problems
+    problems.extend(_semantic_problems(_model_rules(scenario), file, positions, ()))
     return (None if problems else LoadedScenario(scenario, file, line)), problems
 
 
-def _load_source(
-    file: str, text: str, apis: Collection[str] | None
-) -> tuple[list[LoadedScenario], list[Problem]]:
+def _load_source(file: str, text: str, apis: Collection[str] | None) -> _Source:
     documents, problems = _parse(file, text)
     loaded: list[LoadedScenario] = []
+    declared: list[tuple[str, int]] = []
     for data, positions, line in documents:
         item, found = _load_document(file, data, positions, line, apis)
         problems.extend(found)
         if item is not None:
             loaded.append(item)
-    return loaded, sorted(problems, key=lambda p: (p.line, p.column))
+        if isinstance(data, dict) and isinstance(data.get("scenario"), str):
+            declared.append((data["scenario"], line))
+    return _Source(loaded, sorted(problems, key=lambda p: (p.line, p.column)), declared, file)
 
 
 def scenario_files(paths: Iterable[Path]) -> list[Path]:
+    """The files ``paths`` name: each file as given, and each directory's ``*.yaml`` and
+    ``*.yml`` files (``*.mockgw.yaml`` among them), sorted, not descending into folders."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -407,6 +501,24 @@ def scenario_files(paths: Iterable[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Everything ``mockgw validate`` reports: the files read, the scenarios that load
+    (those with no problem, named once) and every problem of every file."""
+
+    files: tuple[Path, ...]
+    scenarios: Mapping[str, LoadedScenario]
+    problems: tuple[Problem, ...]
+
+
+def check_scenarios(paths: Iterable[Path], *, apis: Collection[str] | None = None) -> Check:
+    """Check every scenario file in ``paths`` (files or directories) and return all that
+    was found, problems included, without raising; ``apis`` as for :func:`load_scenarios`."""
+    files = scenario_files(paths)
+    found, problems = _gather(_read(file, apis) for file in files)
+    return Check(tuple(files), found, tuple(problems))
 
 
 def load_scenarios(
@@ -417,30 +529,33 @@ def load_scenarios(
     ``apis`` are the wire formats a server speaks (its codecs' names): an ``api:``
     condition naming another is a problem. None accepts any name.
     """
-    return _collect(load_file(file, apis=apis) for file in scenario_files(paths))
+    check = check_scenarios(paths, apis=apis)
+    if check.problems:
+        raise ScenarioLoadError(check.problems)
+    return dict(check.scenarios)
 
 
-def _collect(
-    results: Iterable[tuple[list[LoadedScenario], list[Problem]]],
-) -> dict[str, LoadedScenario]:
+def _gather(sources: Iterable[_Source]) -> tuple[dict[str, LoadedScenario], list[Problem]]:
     found: dict[str, LoadedScenario] = {}
+    first: dict[str, tuple[str, int]] = {}
     problems: list[Problem] = []
-    for loaded, file_problems in results:
-        problems.extend(file_problems)
-        for item in loaded:
-            name = item.scenario.scenario
-            if name in found:
-                first = found[name]
-                problems.append(
-                    Problem(
-                        item.file,
-                        item.line,
-                        1,
-                        f"scenario '{name}' is already defined at {first.file}:{first.line}",
-                    )
-                )
-            else:
-                found[name] = item
+    for source in sources:
+        problems.extend(source.problems)
+        valid = {item.line: item for item in source.loaded}
+        for name, line in source.declared:
+            if name in first:
+                where = ":".join(map(str, first[name]))
+                message = f"scenario '{name}' is already defined at {where}"
+                problems.append(Problem(source.file, line, 1, message))
+                continue
+            first[name] = (source.file, line)
+            if line in valid:
+                found[name] = valid[line]
+    return found, problems
+
+
+def _collect(sources: Iterable[_Source]) -> dict[str, LoadedScenario]:
+    found, problems = _gather(sources)
     if problems:
         raise ScenarioLoadError(problems)
     return found

@@ -14,8 +14,10 @@ import pytest
 from mockgw.scenarios.loader import (
     Problem,
     ScenarioLoadError,
+    check_scenarios,
     load_scenarios,
     load_text,
+    scenario_files,
     valid_keys,
 )
 
@@ -533,3 +535,139 @@ def test_body_condition_needs_an_operator(tmp_path: Path) -> None:
     (problem,) = caught.value.problems
     assert problem.line == 3
     assert "give at least one of 'equals', 'contains', 'regex' or 'exists'" in problem.message
+
+
+# --- one run shows the format problems and the file-wide problems together --------------
+
+
+def test_format_and_file_wide_problems_are_reported_in_one_run(tmp_path: Path) -> None:
+    text = (
+        "scenario: a\n"  # 1
+        "rules:\n"  # 2
+        "  - name: r\n"  # 3
+        "    when: {last_usr: hi}\n"  # 4: a format problem: the model cannot be built
+        "    reply: {text: x}\n"  # 5
+        "  - name: r\n"  # 6: a file-wide one: the name is taken
+        "    in_state: waiting\n"  # 7: never entered
+        "    reply: {text: '{{ last_usr }}'}\n"  # 8: an unknown template value
+        "  - next_state: waited\n"  # 9
+        "    times: 0\n"  # 10: a format problem in the rule that enters 'waited'
+        "    replies: [{error: rate_limt}, {text: ok, json: {a: 1}}]\n"  # 11
+    )
+    problems = _problems(tmp_path, {"s.yaml": text})
+    assert [(p.line, p.column, p.message) for p in problems] == [
+        (
+            4,
+            12,
+            "rules[0].when.last_usr: unknown key 'last_usr' (did you mean 'last_user'?); "
+            f"valid keys: {CONDITION_KEYS}",
+        ),
+        (6, 11, "rules[1].name: duplicate rule name 'r' (also rules[0])"),
+        (
+            7,
+            15,
+            "rules[1].in_state: state 'waiting' is never entered (did you mean 'waited'?); "
+            "states: Started, waited",
+        ),
+        (
+            8,
+            19,
+            "rules[1].reply.text: unknown template value 'last_usr' (did you mean "
+            f"'last_user'?); valid: {TEMPLATE_ROOTS}",
+        ),
+        (10, 5, "rules[2].times: Input should be greater than or equal to 1"),
+        (
+            11,
+            23,
+            "rules[2].replies[0].error: unknown error 'rate_limt' (did you mean 'rate_limit'?); "
+            f"valid: {PRESETS}",
+        ),
+        (11, 35, "rules[2].replies[1]: give either 'text' or 'json', not both"),
+    ]
+
+
+def test_file_wide_checks_survive_a_broken_top_level(tmp_path: Path) -> None:
+    # The document's own keys are wrong and 'rules' is no list at all: nothing to read
+    # there, and nothing made up either.
+    problems = _problems(tmp_path, {"s.yaml": "scenario: a\nrules: {name: x}\nrulez: []\n"})
+    assert [p.message.split(":")[0] for p in problems] == ["rules", "rulez"]
+    # A rule that is not a mapping is skipped; its neighbours are still checked.
+    text = "scenario: b\nrules:\n  - just text\n  - reply: {error: nope}\n"
+    problems = _problems(tmp_path, {"s.yaml": text})
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+        (3, "rules[0]"),
+        (4, "rules[1].reply.error"),
+    ]
+
+
+def test_duplicate_scenario_is_reported_while_one_of_them_is_invalid(tmp_path: Path) -> None:
+    first = "scenario: twin\nrules: []\n"
+    second = "scenario: twin\nrulez: []\n"
+    problems = _problems(tmp_path, {"a.yaml": first, "b.yaml": second})
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    assert [str(p) for p in problems] == [
+        f"{b}:2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); "
+        "valid keys: scenario, description, unmatched, limits, rules",
+        f"{b}:1:1: scenario 'twin' is already defined at {a}:1",
+    ]
+
+
+def test_problems_carry_the_path_of_the_value(tmp_path: Path) -> None:
+    text = (
+        "scenario: a\nrules:\n  - name: r\n    when: {last_usr: hi}\n    reply: {text: x}\n"
+        "  - name: r\n    reply: {text: x}\n    reply: {text: y}\n"
+    )
+    problems = _problems(tmp_path, {"a.yaml": text, "b.yaml": "scenario: a\n", "c.yaml": "[\n"})
+    assert [(Path(p.file).name, p.path) for p in problems] == [
+        ("a.yaml", "rules[0].when.last_usr"),
+        ("a.yaml", "rules[1].name"),
+        ("a.yaml", "rules[1].reply"),
+        ("b.yaml", None),  # the whole document: a name defined twice
+        ("c.yaml", None),
+    ]
+    for problem in problems:
+        if problem.path is not None:
+            assert problem.message.startswith(f"{problem.path}: ")
+        assert problem.as_dict() == {
+            "file": problem.file,
+            "line": problem.line,
+            "column": problem.column,
+            "path": problem.path,
+            "message": problem.message,
+        }
+
+
+def test_check_scenarios_returns_what_loads_and_every_problem(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text("scenario: good\nrules: []\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text("scenario: bad\nrulez: []\n", encoding="utf-8")
+    check = check_scenarios([tmp_path])
+    assert check.files == (tmp_path / "bad.yaml", tmp_path / "good.yaml")
+    assert list(check.scenarios) == ["good"]
+    assert [p.path for p in check.problems] == ["rulez"]
+
+
+# --- editor association ----------------------------------------------------------------
+
+
+def test_the_language_server_comment_line_is_accepted(tmp_path: Path) -> None:
+    file = tmp_path / "s.yaml"
+    file.write_text(
+        "# yaml-language-server: $schema=../schema/mockgw-scenario.schema.json\n"
+        "scenario: s\nrules:\n  - reply: {text: x}\n",
+        encoding="utf-8",
+    )
+    loaded = load_scenarios([file])
+    assert (loaded["s"].file, loaded["s"].line) == (str(file), 2)
+
+
+def test_mockgw_yaml_files_are_found_once(tmp_path: Path) -> None:
+    for name in ("a.mockgw.yaml", "b.yaml", "c.yml", "d.mockgw.yml", "e.yaml.txt", "f.json"):
+        (tmp_path / name).write_text(f"scenario: {name[0]}\nrules: []\n", encoding="utf-8")
+    (tmp_path / "sub.yaml").mkdir()
+    assert [p.name for p in scenario_files([tmp_path])] == [
+        "a.mockgw.yaml",
+        "b.yaml",
+        "c.yml",
+        "d.mockgw.yml",
+    ]
+    assert sorted(load_scenarios([tmp_path])) == ["a", "b", "c", "d"]
