@@ -32,7 +32,7 @@ rules:
     reply: {text: "hi there"}
   - name: slow
     when: {last_user: {contains: slow}}
-    reply: {text: "one two three four", stream: {ttft: 300ms, every: 10ms}}
+    reply: {text: "one two three four", stream: {ttft: 1s, every: 10ms}}
 """
 LIMITED = """\
 scenario: limited
@@ -176,7 +176,7 @@ async def test_active_streams_count_a_stream_while_it_runs(
 ) -> None:
     client = Client(http, server.url)
     gauge = ("mockgw_active_streams", labels(api="openai"))
-    # The slow rule's first event comes 300 ms after its headers: scraped in between.
+    # The slow rule's first event comes 1 s after its headers: scraped in between.
     body = {"model": OPENAI_MODEL, "messages": [{"role": "user", "content": "slow"}]}
     async with http.post(
         f"{server.url}/s/shop/v1/chat/completions",
@@ -202,10 +202,11 @@ async def test_a_client_gone_mid_stream_is_no_longer_active(
     )
     assert (await client.scrape())[gauge] == 1
     response.close()  # drops the connection before the first event
-    for _ in range(100):  # the server notices when its next write fails
+    # The server notices at its next write (the first event, 1 s after the headers).
+    for _ in range(200):  # up to 10 s on a loaded machine
         if (await client.scrape())[gauge] == 0:
             break
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
     assert (await client.scrape())[gauge] == 0
 
 
