@@ -22,6 +22,7 @@ from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import DEFAULT_SESSION, MAX_SESSIONS, Engine
 from mockgw.scenarios.loader import LoadedScenario
 from mockgw.state.journal import Journal
+from mockgw.state.metrics import Metrics
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 SESSION_ID_RULE = "a session id is 1-100 letters, digits, '_', '.' or '-'"
@@ -62,6 +63,8 @@ class Runtime:
         # Scenarios a session added for itself (inline rules): removed when it closes.
         self._owned: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+        # This server's own registry: servers that share a process count apart.
+        self.metrics = Metrics(apis=[c.name for c in self.codecs], private=self._owned_by_session)
 
     # --- sessions -------------------------------------------------------------------
 
@@ -125,6 +128,10 @@ class Runtime:
         bounded journal: eviction or ``journal_size=0`` cannot hide one."""
         state = self.engine.session(session)
         return Misses(state.misses, tuple(state.reports))
+
+    def _owned_by_session(self, scenario: str) -> bool:
+        with self._lock:
+            return any(scenario in names for names in self._owned.values())
 
     # --- resets ---------------------------------------------------------------------
 

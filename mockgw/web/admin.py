@@ -25,6 +25,7 @@ from mockgw.errors import MockgwError
 from mockgw.scenarios.engine import UNMATCHED, Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
 from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
+from mockgw.web.metrics import metrics_handler
 
 PREFIX = "/__mockgw"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -440,5 +441,6 @@ def routes(runtime: Runtime, token: str | None) -> list[web.RouteDef]:
         web.get(f"{p}/requests.jsonl", requests_jsonl),
         web.get(f"{p}/unmatched", unmatched),
         web.post(f"{p}/reset", reset_all),
+        web.get(f"{p}/metrics", metrics_handler(runtime)),
     ]
     return [web.route(r.method, r.path, guarded(r.handler, token)) for r in table]

@@ -124,7 +124,9 @@ def fallback(runtime: Runtime) -> RequestHandler:
         if request.path.startswith(admin.PREFIX + "/"):
             return admin.unrouted(request, token)
         # Not journaled: the journal is of requests to the API, and this was to none.
-        return await framed(request, _claimed(runtime.codecs, request), None, not_found)
+        # Counted all the same: a client on a wrong path shows in the metrics as 404s.
+        codec = _claimed(runtime.codecs, request)
+        return await framed(request, codec, None, not_found, metrics=runtime.metrics)
 
     return unmatched
 

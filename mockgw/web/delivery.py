@@ -186,6 +186,24 @@ async def send_stream(
     """
     response = web.StreamResponse(status=200, headers={**SSE_HEADERS, **exchange.headers()})
     await exchange.start(response)
+    # In progress from its headers to its end, however it ends: a fault, a client gone.
+    active = exchange.metrics.active_streams(exchange.codec.name)
+    active.inc()
+    try:
+        return await _stream_body(exchange, response, events, timing, fault, rendering, max_wait)
+    finally:
+        active.dec()
+
+
+async def _stream_body(
+    exchange: Exchange,
+    response: web.StreamResponse,
+    events: Sequence[bytes],
+    timing: Timing,
+    fault: StreamFault | None,
+    rendering: Rendering,
+    max_wait: float,
+) -> web.StreamResponse:
     if fault is None and not timing.paced:
         await _finish(exchange, response, b"".join(events), events=len(events))
         return response

@@ -27,6 +27,7 @@ from mockgw.errors import ApiError
 from mockgw.protocols.codec import Codec
 from mockgw.state.journal import Entry, Journal
 from mockgw.state.journal import now as journal_now
+from mockgw.state.metrics import Metrics
 from mockgw.web.selection import chosen_session
 
 log = logging.getLogger("mockgw")
@@ -42,6 +43,7 @@ class Exchange:
     started: float
     journal: Journal | None
     session: str
+    metrics: Metrics
     entry: Entry | None = None  # in the journal from arrival on
     warnings: list[str] = field(default_factory=list)
     # Headers decided while handling (a scenario's, the matched rule) for any response.
@@ -194,13 +196,18 @@ def _arrived(exchange: Exchange, journal: Journal) -> Entry:
 
 
 async def framed(
-    request: web.Request, codec: Codec, journal: Journal | None, handler: Handler
+    request: web.Request,
+    codec: Codec,
+    journal: Journal | None,
+    handler: Handler,
+    *,
+    metrics: Metrics,
 ) -> web.StreamResponse:
     """Run ``handler`` for ``request`` inside an exchange of ``codec``; ``journal`` (if
-    any) records the request from now on."""
+    any) records the request from now on, and ``metrics`` counts it once answered."""
     request_id = codec.request_id_prefix + unique_id(24)
     exchange = Exchange(
-        request, codec, request_id, time.perf_counter(), journal, chosen_session(request)
+        request, codec, request_id, time.perf_counter(), journal, chosen_session(request), metrics
     )
     if journal is not None:
         exchange.entry = _arrived(exchange, journal)
@@ -223,6 +230,8 @@ async def framed(
     # that changes what the entry must say.
     if failed or not exchange.settled:
         exchange.settle(response.status)
+    # Metrics: the request as answered, by the same plan and status as its journal entry.
+    metrics.record(codec.name, response.status, exchange.plan, exchange.started)
     return response
 
 

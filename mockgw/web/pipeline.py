@@ -74,7 +74,7 @@ def handler(codec: Codec, operation: Operation, runtime: Runtime) -> RequestHand
         return exchange.json(operation.answer(call))
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        return await framed(request, codec, runtime.journal, serve)
+        return await framed(request, codec, runtime.journal, serve, metrics=runtime.metrics)
 
     return handle
 
