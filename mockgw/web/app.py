@@ -196,6 +196,7 @@ def build_app(config: ServerConfig) -> web.Application:
     app.add_routes(admin.routes(runtime, config.admin_token))
     if config.watch and config.scenarios_dir is not None:
         app.cleanup_ctx.append(watcher(config.scenarios_dir, runtime.engine))
-    # Last, so that it only sees what no other route serves.
-    app.router.add_route("*", "/{tail:.*}", fallback(runtime))
+    # Last, so that it only sees what no other route serves. Not ".*": a path with an
+    # encoded newline (%0A) would miss it and get aiohttp's plain-text 404.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", fallback(runtime))
     return app
