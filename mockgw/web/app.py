@@ -120,6 +120,7 @@ def fallback(runtime: Runtime) -> RequestHandler:
     token = runtime.config.admin_token
 
     async def not_found(exchange: Exchange) -> web.StreamResponse:
+        runtime.seen(exchange.session)  # a request used it: the admin API knows it now
         request = exchange.request
         method, path = request.method, request.path
         error = exchange.codec.route_not_found(method, path)

@@ -136,6 +136,18 @@ async def test_an_unrouted_request_without_prefix_goes_to_the_header_session(
     assert [e.path for e in session.requests()] == ["/v1/embeddings"]
 
 
+async def test_a_session_only_unrouted_requests_used_is_known_to_the_admin_api(
+    gateway: MockGateway, http: aiohttp.ClientSession
+) -> None:
+    state = f"{gateway.url}/__mockgw/sessions/only-unrouted/state"
+    async with http.get(state) as response:
+        assert response.status == 404  # never seen
+    async with http.post(f"{gateway.url}/session/only-unrouted/v1/responses", headers=OAI) as r:
+        assert r.status == 404
+    async with http.get(state) as response:
+        assert response.status == 200
+
+
 async def test_admin_requests_stay_out_of_journal_and_access_log(
     gateway: MockGateway,
     session: GatewaySession,
