@@ -135,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="journal entries kept per session (default 1000)",
     )
     run.add_argument(
-        "--quiet", action="store_true", help="print only the 'mockgw listening on' line"
+        "--quiet",
+        action="store_true",
+        help="print only the 'mockgw listening on' line: no banner, no access log",
     )
 
     check = commands.add_parser("validate", help="check scenario files; exit 1 on errors")

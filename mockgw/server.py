@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -14,6 +17,7 @@ from aiohttp import web
 from mockgw.config import ServerConfig
 from mockgw.errors import ConfigError
 from mockgw.web.app import build_app
+from mockgw.web.frame import access_log
 
 # How long in-flight responses get to finish once a shutdown signal arrives.
 SHUTDOWN_GRACE_SECONDS = 3.0
@@ -48,14 +52,53 @@ def write_ready_file(path: Path, base: str) -> None:
     os.replace(partial, path)
 
 
+@contextmanager
+def access_logging(stream: TextIO | None) -> Iterator[None]:
+    """Write the access log (``mockgw.access``) to ``stream``, bare lines, while inside;
+    None turns it off (``--quiet``).
+
+    The lines do not go on to the root logger too: its ``mockgw:`` prefix is for
+    messages, and a line must not be written twice.
+    """
+    level, propagate = access_log.level, access_log.propagate
+    handler = None
+    if stream is None:
+        access_log.setLevel(logging.WARNING)  # below it, lines are not even formatted
+    else:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+    try:
+        yield
+    finally:
+        if handler is not None:
+            access_log.removeHandler(handler)
+        access_log.setLevel(level)
+        access_log.propagate = propagate
+
+
 async def serve(
     config: ServerConfig,
     *,
     out: TextIO = sys.stdout,
     quiet: bool = False,
     ready_file: Path | None = None,
+    log: TextIO | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM, then let in-flight responses finish."""
+    """Serve until SIGINT or SIGTERM, then let in-flight responses finish.
+
+    Unless ``quiet``, a banner follows the first line on ``out`` and the access log
+    goes to ``log`` (standard error by default), one line per API request.
+    """
+    with access_logging(None if quiet else (log or sys.stderr)):
+        await _serve(config, out=out, quiet=quiet, ready_file=ready_file)
+
+
+async def _serve(
+    config: ServerConfig, *, out: TextIO, quiet: bool, ready_file: Path | None
+) -> None:
     # Handlers go in before the announcement: a signal sent the moment a script reads
     # the first line must already mean "shut down gracefully".
     if ready_file is not None:

@@ -7,6 +7,10 @@ without limit. Credentials never enter it: auth headers are replaced before stor
 A request is recorded the moment it arrives, ``in_flight`` with no status yet, and
 completed in place when its answer has gone out, so a hung or stalled request is
 visible while it hangs. Queries return copies: what a caller holds never changes.
+
+Every request to the API is journaled, also one to a path no route serves (code
+:data:`NO_ROUTE`) or with a method its path does not take (:data:`WRONG_METHOD`).
+docs/journal.md describes an entry's fields.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import itertools
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from mockgw.errors import ConfigError
@@ -25,9 +29,62 @@ from mockgw.errors import ConfigError
 DEFAULT_MAX_ENTRIES = 1000
 MAX_SESSIONS = 1000
 
+# The journal's codes for requests no route answered; the wire carries the provider's own
+# 404, which names neither.
+NO_ROUTE = "mockgw_no_route"
+WRONG_METHOD = "mockgw_wrong_method"
+
+
+class Headers(Mapping[str, str]):
+    """A request's headers as journaled: read-only, looked up in any case.
+
+    Iteration and :meth:`to_json` give the names as the client sent them; a lookup
+    (``headers["authorization"]``, ``"Content-Type" in headers``) ignores case, as HTTP
+    does. The case-folded index is built on the first lookup that needs it, so
+    recording an entry costs one dict copy.
+    """
+
+    __slots__ = ("_folded", "_sent")
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        self._sent: dict[str, str] = dict(headers or {})
+        self._folded: dict[str, str] | None = None
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._sent[name]  # the usual case: asked as sent
+        except KeyError:
+            if not isinstance(name, str):
+                raise
+        folded = self._folded
+        if folded is None:
+            # A benign race under threads: both build the same index.
+            folded = self._folded = {key.lower(): value for key, value in self._sent.items()}
+        return folded[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sent)
+
+    def __len__(self) -> int:
+        return len(self._sent)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._sent!r})"
+
+    def to_json(self) -> dict[str, str]:
+        """A plain dict, names as sent."""
+        return dict(self._sent)
+
 
 @dataclass(slots=True)
-class Entry:
+class Entry(Mapping[str, Any]):
+    """One request in the journal, and what it was answered.
+
+    Read it by attribute (typed: ``entry.status``) or, like its JSON in the admin API,
+    as a read-only mapping of the same keys (``entry["status"]``, ``entry.get("rule")``,
+    ``"status" in entry``, ``dict(entry)``). The fields are documented in docs/journal.md.
+    """
+
     seq: int
     time: float  # unix seconds
     session: str
@@ -35,21 +92,51 @@ class Entry:
     method: str
     path: str
     request_id: str
-    headers: dict[str, str]
+    headers: Headers  # credentials redacted; looked up in any case
     body: Any
     status: int | None  # None while the request is in flight
     scenario: str | None
     rule: str | None
-    error: str | None  # the error message sent (validation, scripted, near miss)
-    code: str | None  # its code ("mockgw_no_match" for the near-miss 404)
+    error: str | None  # the error message sent, or mockgw's reason (no route, wrong method)
+    code: str | None  # its code ("mockgw_no_match" for the near-miss 404, NO_ROUTE, ...)
     fault: str | None  # a connection or stream fault applied
     stream: bool
     events: int  # stream events sent whole (0 for a plain response)
     duration_ms: float
     in_flight: bool = False
+    ignored: list[str] = field(default_factory=list)  # unknown body fields accepted
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.headers, Headers):  # built from JSON (Entry(**data))
+            self.headers = Headers(self.headers)
+
+    # Mapping: the keys of the JSON, in its order.
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _KEYS:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in _KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FIELDS)
+
+    def __len__(self) -> int:
+        return len(_FIELDS)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The entry as the admin API sends it: plain dicts and lists, copied."""
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["headers"] = self.headers.to_json()
+        data["body"] = copy.deepcopy(self.body)
+        data["ignored"] = list(self.ignored)
+        return data
+
+
+_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Entry))
+_KEYS = frozenset(_FIELDS)
 
 
 class Journal:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from mockgw._version import __version__
 from mockgw.config import ServerConfig
@@ -17,7 +18,7 @@ from mockgw.errors import ConfigError
 from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import Engine
 from mockgw.scenarios.loader import load_scenarios
-from mockgw.state.journal import Journal
+from mockgw.state.journal import NO_ROUTE, WRONG_METHOD, Journal
 from mockgw.state.runtime import Runtime
 from mockgw.watch import watcher
 from mockgw.web import admin
@@ -112,23 +113,69 @@ def fallback(runtime: Runtime) -> RequestHandler:
 
     aiohttp would answer with text/plain; SDKs expect the provider's JSON and admin
     clients the admin shape. A catch-all route costs nothing on matched requests,
-    where a middleware would run for every one.
+    where a middleware would run for every one. An API request that lands here is
+    journaled like any other, with mockgw's reason (``NO_ROUTE``, ``WRONG_METHOD``):
+    a client calling an endpoint mockgw does not emulate must be visible.
     """
     token = runtime.config.admin_token
 
     async def not_found(exchange: Exchange) -> web.StreamResponse:
+        runtime.seen(exchange.session)  # a request used it: the admin API knows it now
         request = exchange.request
-        raise exchange.codec.route_not_found(request.method, request.path)
+        method, path = request.method, request.path
+        error = exchange.codec.route_not_found(method, path)
+        allowed = _allowed_methods(request)
+        if not allowed:
+            return exchange.error(error, reason=f"no such endpoint: {method} {path}", code=NO_ROUTE)
+        # The real APIs answer a wrong method with their 404 too (docs/deviations.md);
+        # Allow says what would have worked.
+        error.headers["Allow"] = ", ".join(allowed)
+        reason = f"method {method} not allowed on {path}; allowed: {', '.join(allowed)}"
+        return exchange.error(error, reason=reason, code=WRONG_METHOD)
 
     async def unmatched(request: web.Request) -> web.StreamResponse:
         if request.path.startswith(admin.PREFIX + "/"):
+            # Not journaled: the journal is of requests to the API, not to mockgw itself.
             return admin.unrouted(request, token)
-        # Not journaled: the journal is of requests to the API, and this was to none.
-        # Counted all the same: a client on a wrong path shows in the metrics as 404s.
         codec = _claimed(runtime.codecs, request)
-        return await framed(request, codec, None, not_found, metrics=runtime.metrics)
+        session = _prefixed_session(request)
+        return await framed(
+            request, codec, runtime.journal, not_found, metrics=runtime.metrics, session=session
+        )
 
     return unmatched
+
+
+# No route matched, so aiohttp's match_info holds no session: read the prefix itself.
+_SESSION_PREFIX = re.compile(r"^/session/([^/]+)(?=/)")
+
+
+def _prefixed_session(request: web.Request) -> str | None:
+    """The session a ``/session/ID/...`` path names, which outranks the header."""
+    match = _SESSION_PREFIX.match(request.path)
+    return match[1] if match else None
+
+
+def _allowed_methods(request: web.Request) -> list[str]:
+    """The methods the API serves at ``request``'s path (none: no such endpoint)."""
+    path = request.path
+    return sorted(
+        {
+            route.method
+            for resource in request.app.router.resources()
+            if _matches(resource, path)
+            for route in resource
+            if route.method != hdrs.METH_ANY  # the catch-all itself
+        }
+    )
+
+
+def _matches(resource: web.AbstractResource, path: str) -> bool:
+    info = resource.get_info()
+    pattern = info.get("pattern")
+    if pattern is not None:
+        return bool(pattern.fullmatch(path))
+    return info.get("path") == path
 
 
 async def health(request: web.Request) -> web.Response:
@@ -152,6 +199,7 @@ def build_app(config: ServerConfig) -> web.Application:
     app.add_routes(admin.routes(runtime, config.admin_token))
     if config.watch and config.scenarios_dir is not None:
         app.cleanup_ctx.append(watcher(config.scenarios_dir, runtime.engine))
-    # Last, so that it only sees what no other route serves.
-    app.router.add_route("*", "/{tail:.*}", fallback(runtime))
+    # Last, so that it only sees what no other route serves. Not ".*": a path with an
+    # encoded newline (%0A) would miss it and get aiohttp's plain-text 404.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", fallback(runtime))
     return app

@@ -5,7 +5,8 @@ handler raises as :class:`~mockgw.errors.ApiError` is answered in that provider'
 shape, with its request-id header; anything else (a bug in mockgw) is logged and
 still answered in the provider's shape, never as aiohttp's plain-text 500 — or, once
 a response has begun, ends it as a broken stream, since a second response cannot be
-written into the first. The journal sees the request the moment it arrives.
+written into the first. The journal sees the request the moment it arrives, and the
+access log (logger ``mockgw.access``) gets one line when the exchange ends.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from mockgw.core.keys import redact_headers
 from mockgw.core.plan import Plan
 from mockgw.errors import ApiError
 from mockgw.protocols.codec import Codec
-from mockgw.state.journal import Entry, Journal
+from mockgw.state.journal import Entry, Headers, Journal
 from mockgw.state.journal import now as journal_now
 from mockgw.state.metrics import Metrics
 from mockgw.web.selection import chosen_session
 
 log = logging.getLogger("mockgw")
+# One line per API request. No handler of its own: silent in a library or under pytest
+# unless something (``mockgw serve``, a user's logging config) shows INFO records.
+access_log = logging.getLogger("mockgw.access")
 
 
 @dataclass(slots=True)
@@ -96,7 +100,10 @@ class Exchange:
         )
 
     def warn_unknown_fields(self, paths: Sequence[str]) -> None:
-        self.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in paths)
+        """Say in a header, and in the journal, which unknown fields were ignored."""
+        if paths:
+            self.warnings.extend(f"unknown field '{path}' accepted and ignored" for path in paths)
+            self.record(ignored=list(paths))
 
     # --- responses ------------------------------------------------------------------
 
@@ -129,9 +136,16 @@ class Exchange:
     def json(self, body: Any, *, status: int = 200) -> web.Response:
         return web.json_response(body, status=status, headers=self.headers(), dumps=_dumps)
 
-    def error(self, error: ApiError) -> web.Response:
-        """The provider's error response for ``error``; the journal records it."""
-        self.error_message, self.error_code = error.message, error.code
+    def error(
+        self, error: ApiError, *, reason: str | None = None, code: str | None = None
+    ) -> web.Response:
+        """The provider's error response for ``error``; the journal records it.
+
+        ``reason`` and ``code``, when given, are what the journal says instead of the
+        provider's wording: mockgw's own account of an answer the provider words its way.
+        """
+        self.error_message = error.message if reason is None else reason
+        self.error_code = error.code if code is None else code
         return web.json_response(
             self.codec.error_body(error, self.request_id),
             status=error.status,
@@ -180,7 +194,7 @@ def _arrived(exchange: Exchange, journal: Journal) -> Entry:
         method=request.method,
         path=request.path,
         request_id=exchange.request_id,
-        headers=redact_headers(request.headers, also=exchange.codec.secret_headers),
+        headers=Headers(redact_headers(request.headers, also=exchange.codec.secret_headers)),
         body=None,
         status=None,
         scenario=None,
@@ -202,12 +216,20 @@ async def framed(
     handler: Handler,
     *,
     metrics: Metrics,
+    session: str | None = None,
 ) -> web.StreamResponse:
     """Run ``handler`` for ``request`` inside an exchange of ``codec``; ``journal`` (if
-    any) records the request from now on, and ``metrics`` counts it once answered."""
+    any) records the request from now on, under ``session`` (by default the one the
+    request chose), and ``metrics`` counts it once answered."""
     request_id = codec.request_id_prefix + unique_id(24)
     exchange = Exchange(
-        request, codec, request_id, time.perf_counter(), journal, chosen_session(request), metrics
+        request,
+        codec,
+        request_id,
+        time.perf_counter(),
+        journal,
+        session if session is not None else chosen_session(request),
+        metrics,
     )
     if journal is not None:
         exchange.entry = _arrived(exchange, journal)
@@ -232,6 +254,7 @@ async def framed(
         exchange.settle(response.status)
     # Metrics: the request as answered, by the same plan and status as its journal entry.
     metrics.record(codec.name, response.status, exchange.plan, exchange.started)
+    log_access(exchange, response)
     return response
 
 
@@ -242,3 +265,50 @@ def _after_start(exchange: Exchange) -> web.StreamResponse | None:
     exchange.abort()
     exchange.error_message = "the response broke off after it began"
     return exchange.response
+
+
+# --- the access log ------------------------------------------------------------------------
+
+_PLAIN = re.compile(r"^[!#-\[\]-~]+$")  # printable ASCII, no quote or backslash
+
+
+def _token(value: str | None) -> str:
+    """``value`` as one field of the line: '-' for none, JSON-quoted if it needs it."""
+    if not value:
+        return "-"
+    return value if _PLAIN.match(value) else json.dumps(value)
+
+
+def log_access(exchange: Exchange, response: web.StreamResponse) -> None:
+    """One line for the exchange in the access log, in the combined log format's order.
+
+    ``REMOTE - - [TIME] "METHOD PATH HTTP/x.y" STATUS BYTES DURATION`` then
+    ``id=`` ``session=`` ``rule=`` ``code=`` (``fault=`` when one was scripted). The
+    query string, headers and bodies are never written: they may hold credentials or
+    a client's data. BYTES is the body's length when it is known up front, '-' for a
+    stream or nothing.
+    """
+    if not access_log.isEnabledFor(logging.INFO):
+        return  # the library's and pytest's default: no work at all
+    request, plan = exchange.request, exchange.plan
+    version = request.version
+    length = response.content_length
+    rule = f"{plan.scenario}/{plan.rule}" if plan is not None and plan.rule else None
+    fault = plan.fault if plan is not None else None
+    access_log.info(
+        '%s - - [%s] "%s %s HTTP/%d.%d" %d %s %.1fms id=%s session=%s rule=%s code=%s%s',
+        request.remote or "-",
+        time.strftime("%d/%b/%Y:%H:%M:%S %z"),
+        request.method,
+        json.dumps(request.path)[1:-1],  # quotes and control characters escaped
+        version.major,
+        version.minor,
+        response.status,
+        length if length else "-",
+        (time.perf_counter() - exchange.started) * 1000,
+        exchange.request_id,
+        _token(exchange.session),
+        _token(rule),
+        _token(exchange.error_code),
+        f" fault={_token(fault)}" if fault else "",
+    )

@@ -177,7 +177,9 @@ async def test_no_credential_anywhere(
         async with http.get(f"{url}/__mockgw/requests?session=red", headers=admin) as response:
             journal = (await response.json())["requests"]
 
-    assert len(journal) == 13  # all but the unknown route
+    assert len(journal) == 14  # every request, the unknown route too
+    (unrouted,) = [e for e in journal if e["code"] == "mockgw_no_route"]
+    assert (unrouted["path"], unrouted["status"]) == ("/v1/nowhere", 404)
     for entry in journal:
         for name, value in entry["headers"].items():
             if name.lower() in ("authorization", "x-api-key", "cookie"):
