@@ -10,17 +10,25 @@ One server per test session (per xdist worker), one isolated session per test:
 
     @pytest.mark.mockgw(scenario="weather", strict=False)
     def test_weather(mockgw): ...
+
+pytest imports this module in every run wherever mockgw is installed, so it imports
+only pytest and the standard library: the gateway (and with it aiohttp, pydantic and
+the server) is imported by the fixtures, in the runs that use them.
+``tests/plugin/test_plugin_import.py`` keeps it that way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from mockgw._version import __version__
-from mockgw.gateway import GatewaySession, MockGateway
+
+if TYPE_CHECKING:
+    from mockgw.gateway import GatewaySession, MockGateway
 
 MARKER = (
     "mockgw(scenario=None, strict=True, rules=None, name=None, env=False): configure the "
@@ -70,6 +78,8 @@ def mockgw_server(
     pytestconfig: pytest.Config, mockgw_scenarios_dir: Path | None
 ) -> Iterator[MockGateway]:
     """The test session's gateway (one per xdist worker), started on first use."""
+    from mockgw.gateway import MockGateway
+
     journal_size = int(pytestconfig.getini("mockgw_journal_size"))
     with MockGateway(scenarios_dir=mockgw_scenarios_dir, journal_size=journal_size) as gateway:
         yield gateway
