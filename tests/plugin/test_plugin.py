@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# Imported here, in the outer session, for speed only: an in-process pytester run drops
+# the modules it imported when it ends, so without these every run that uses an SDK
+# would import it afresh (seconds each on a small machine).
+import anthropic  # noqa: F401
+import openai  # noqa: F401
 import pytest
 
 SCENARIO = """

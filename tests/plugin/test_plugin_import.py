@@ -11,29 +11,33 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 # What the plugin and the package may import of mockgw's own modules.
 LIGHT = ["mockgw", "mockgw._version", "mockgw.pytest_plugin"]
 HEAVY = ["aiohttp", "pydantic", "faker", "yaml", "openai", "anthropic", "multidict"]
 
+# One fresh interpreter, three snapshots of what it has imported: after the package,
+# after the plugin (as pytest imports it), after the library's first real use.
 PROBE = """
 import json, sys
-import {first}
-before = sorted(sys.modules)
-getattr(sys.modules["mockgw"], "MockGateway")  # the first real use of the library
-after = sorted(sys.modules)
-print(json.dumps([before, after]))
+snapshots = []
+import mockgw
+snapshots.append(sorted(sys.modules))
+import mockgw.pytest_plugin
+snapshots.append(sorted(sys.modules))
+mockgw.MockGateway
+snapshots.append(sorted(sys.modules))
+print(json.dumps(snapshots))
 """
 
 
-def _modules(first: str) -> tuple[set[str], set[str]]:
+@pytest.fixture(scope="module")
+def snapshots() -> list[set[str]]:
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE.format(first=first)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
     )
-    before, after = json.loads(completed.stdout)
-    return set(before), set(after)
+    return [set(modules) for modules in json.loads(completed.stdout)]
 
 
 def _ours(modules: set[str]) -> list[str]:
@@ -44,16 +48,20 @@ def _heavy(modules: set[str]) -> list[str]:
     return sorted(m for m in modules if m.partition(".")[0] in HEAVY)
 
 
-def test_importing_the_plugin_imports_nothing_heavy() -> None:
-    before, after = _modules("mockgw.pytest_plugin")
-    assert _ours(before) == LIGHT
-    assert _heavy(before) == []
-    # The probe sees heavy imports when they happen: the library's first use makes them.
-    assert {"mockgw.gateway", "mockgw.web.app"} <= after
-    assert {"aiohttp", "pydantic"} <= {m.partition(".")[0] for m in after}
+def test_importing_the_package_imports_nothing_heavy(snapshots: list[set[str]]) -> None:
+    package, _, _ = snapshots
+    assert _ours(package) == ["mockgw", "mockgw._version"]
+    assert _heavy(package) == []
 
 
-def test_importing_the_package_imports_nothing_heavy() -> None:
-    before, _ = _modules("mockgw")
-    assert _ours(before) == ["mockgw", "mockgw._version"]
-    assert _heavy(before) == []
+def test_importing_the_plugin_imports_nothing_heavy(snapshots: list[set[str]]) -> None:
+    _, plugin, _ = snapshots
+    assert _ours(plugin) == LIGHT
+    assert _heavy(plugin) == []
+
+
+def test_the_probe_sees_heavy_imports_when_they_happen(snapshots: list[set[str]]) -> None:
+    # Without this, an empty or broken probe would pass the two tests above.
+    _, _, used = snapshots
+    assert {"mockgw.gateway", "mockgw.web.app"} <= used
+    assert {"aiohttp", "pydantic"} <= {m.partition(".")[0] for m in used}
