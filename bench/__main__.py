@@ -18,6 +18,7 @@ from types import FrameType
 import aiohttp
 
 from bench import load
+from bench.importtime import print_import_figure
 from bench.matcher import print_matcher_figure
 from bench.procs import ServerProcess
 from bench.report import Measured, print_header, print_profile, print_report
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             mockgw.stop()  # SIGTERM: a clean exit, so cProfile writes its file
         print_report(cells)
         print_matcher_figure(min(args.seconds, 2.0))
+        print_import_figure()
         if args.profile:
             print_profile(profile)
     return 0

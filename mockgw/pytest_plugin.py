@@ -10,23 +10,33 @@ One server per test session (per xdist worker), one isolated session per test:
 
     @pytest.mark.mockgw(scenario="weather", strict=False)
     def test_weather(mockgw): ...
+
+pytest imports this module in every run wherever mockgw is installed, so it imports
+only pytest and the standard library: the gateway (and with it aiohttp, pydantic and
+the server) is imported by the fixtures, in the runs that use them.
+``tests/plugin/test_plugin_import.py`` keeps it that way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from mockgw._version import __version__
-from mockgw.gateway import GatewaySession, MockGateway
+
+if TYPE_CHECKING:
+    from mockgw.gateway import GatewaySession, MockGateway
 
 MARKER = (
     "mockgw(scenario=None, strict=True, rules=None, name=None, env=False): configure the "
     "mockgw fixture for this test; the keywords are MockGateway.session's own (env=True "
     "points OPENAI_*/ANTHROPIC_* environment variables at the mock)"
 )
+# The folder used when neither the option nor the ini value names one, if it exists.
+DEFAULT_SCENARIOS = "scenarios"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,27 +45,58 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockgw-scenarios",
         default=None,
         metavar="DIR",
-        help="directory of mockgw scenario files (overrides the mockgw_scenarios ini value)",
+        help="directory of mockgw scenario files (overrides the mockgw_scenarios ini value; "
+        "default: <rootdir>/scenarios if it exists)",
     )
-    parser.addini("mockgw_scenarios", "directory of mockgw scenario files", default="")
-    parser.addini("mockgw_journal_size", "journal entries kept per session", default="1000")
+    parser.addini(
+        "mockgw_scenarios",
+        "directory of mockgw scenario files, relative to the rootdir "
+        "(default: scenarios, if that folder exists)",
+        default="",
+    )
+    parser.addini(
+        "mockgw_journal_size", "journal entries kept per mockgw session (0 or more)", default="1000"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    _journal_size(config)  # a bad value stops the run before collection, not in a fixture
+
+
+def _journal_size(config: pytest.Config) -> int:
+    value = str(config.getini("mockgw_journal_size")).strip()
+    try:
+        size = int(value)
+    except ValueError:
+        size = -1
+    if size < 0:
+        raise pytest.UsageError(
+            f"mockgw_journal_size: {value!r} is not a valid value; "
+            "valid values are whole numbers, 0 or more (0 keeps no journal entries)"
+        )
+    return size
 
 
 def _scenarios_dir(config: pytest.Config) -> Path | None:
+    """``--mockgw-scenarios`` > ``mockgw_scenarios`` ini > ``<rootdir>/scenarios`` > none.
+
+    Absolute, so a test that changes directory cannot move the folder under a server
+    that starts after it.
+    """
     option = config.getoption("--mockgw-scenarios")
     if option:
-        return Path(option)
+        return Path(config.invocation_params.dir, option)
     ini = str(config.getini("mockgw_scenarios") or "")
-    return Path(config.rootpath, ini) if ini else None
+    if ini:
+        return Path(config.rootpath, ini)
+    default = Path(config.rootpath, DEFAULT_SCENARIOS)
+    return default if default.is_dir() else None
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     folder = _scenarios_dir(config)
-    journal = config.getini("mockgw_journal_size")
+    journal = _journal_size(config)
     return f"mockgw: {__version__}, scenarios: {folder or 'none'}, journal size: {journal}"
 
 
@@ -70,7 +111,9 @@ def mockgw_server(
     pytestconfig: pytest.Config, mockgw_scenarios_dir: Path | None
 ) -> Iterator[MockGateway]:
     """The test session's gateway (one per xdist worker), started on first use."""
-    journal_size = int(pytestconfig.getini("mockgw_journal_size"))
+    from mockgw.gateway import MockGateway
+
+    journal_size = _journal_size(pytestconfig)
     with MockGateway(scenarios_dir=mockgw_scenarios_dir, journal_size=journal_size) as gateway:
         yield gateway
 
