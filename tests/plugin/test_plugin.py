@@ -387,7 +387,9 @@ def test_scenarios_lookup_order(
 
 @pytest.mark.parametrize("value", ["many", "-1", "1.5", ""])
 def test_bad_journal_size_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
-    pytester.makeini(f"[pytest]\nmockgw_journal_size = {value}\n")
+    pytester.makeini(
+        f"[pytest]\nmockgw_journal_size = {value}\nasyncio_default_fixture_loop_scope = function\n"
+    )
     pytester.makepyfile("def test_nothing():\n    pass\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
