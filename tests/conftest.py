@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
+from mockgw.scenarios.library import LIBRARY_DIR
 
 API_KEY = "sk-test-mockgw-0000"
-SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED_SCENARIOS = LIBRARY_DIR
 
 
 @pytest.fixture(scope="session")
