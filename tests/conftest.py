@@ -29,5 +29,5 @@ def strict_server() -> Iterator[BackgroundServer]:
 @pytest.fixture(scope="session")
 def open_server() -> Iterator[BackgroundServer]:
     """As ``make run`` serves: any key, unknown fields warned about, shipped scenarios."""
-    with BackgroundServer(ServerConfig(port=0, scenarios_dir=SHIPPED_SCENARIOS)) as running:
+    with BackgroundServer(ServerConfig(port=0)) as running:
         yield running
