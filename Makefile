@@ -7,22 +7,26 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# With the official SDKs: the README's Python examples run with $(BIN)/python.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[sdk]'
 	touch $@
 
 $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
+# The shipped scenario library (mockgw/library/) is served by name; add your own
+# directories with SCENARIOS="dir1 dir2".
+SCENARIOS ?=
 run: $(STAMP)
-	$(BIN)/mockgw serve --host $(HOST) --port $(PORT) --scenarios scenarios
+	$(BIN)/mockgw serve --host $(HOST) --port $(PORT) $(foreach dir,$(SCENARIOS),--scenarios $(dir))
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check mockgw tests bench
@@ -40,5 +44,10 @@ schema: $(STAMP)  # regenerate the committed JSON Schema after a change to the f
 	$(BIN)/mockgw schema > schema/mockgw-scenario.schema.json.tmp
 	mv schema/mockgw-scenario.schema.json.tmp schema/mockgw-scenario.schema.json
 
+# An sdist and a wheel in dist/, for `pip install dist/mockgw-*.whl` in another project.
+dist: $(DEVSTAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist

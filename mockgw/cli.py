@@ -48,7 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=8080, help="port to bind; 0 picks a free one (default 8080)"
     )
     run.add_argument(
-        "--scenarios", type=Path, default=None, metavar="DIR", help="directory of scenario files"
+        "--scenarios",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="directory of scenario files (repeatable); its names hide the library's",
+    )
+    run.add_argument(
+        "--no-library",
+        dest="library",
+        action="store_false",
+        help="do not serve the shipped scenario library (weather, echo, ...) by name",
     )
     run.add_argument(
         "--scenario",
@@ -244,7 +255,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig(
         host=args.host,
         port=args.port,
-        scenarios_dir=args.scenarios,
+        scenarios_dirs=tuple(args.scenarios),
+        library=args.library,
         scenario=args.scenario,
         watch=args.watch,
         chaos=args.chaos,
@@ -262,10 +274,11 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        if args.scenarios is not None and not args.scenarios.is_dir():
-            print(f"mockgw: --scenarios {args.scenarios}: not a directory", file=sys.stderr)
-            return 2
-        if args.watch and args.scenarios is None:
+        for folder in args.scenarios:
+            if not folder.is_dir():
+                print(f"mockgw: --scenarios {folder}: not a directory", file=sys.stderr)
+                return 2
+        if args.watch and not args.scenarios:
             print("mockgw: --watch needs --scenarios DIR to watch", file=sys.stderr)
             return 2
         logging.basicConfig(level=logging.INFO, format="mockgw: %(message)s", stream=sys.stderr)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 
 from mockgw.codecs import STANDARD_CODECS
@@ -17,9 +17,17 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerConfig:
+    """What a server serves and how; ``scenarios_dir=`` is the one-directory spelling
+    of ``scenarios_dirs=`` (it goes first when both are given)."""
+
     host: str = "127.0.0.1"
     port: int = 8080
-    scenarios_dir: Path | None = None
+    # The user's scenario directories; a name must be defined in only one of their files.
+    scenarios_dirs: tuple[Path, ...] = ()
+    scenarios_dir: InitVar[Path | None] = None
+    # The shipped scenarios (mockgw/library/), under their names unless a user
+    # directory defines the same name: the user's file wins.
+    library: bool = True
     # The scenario answering requests that choose none (header or URL prefix).
     scenario: str | None = None
     # Reload scenario files when they change, keeping the last good set on errors.
@@ -43,3 +51,9 @@ class ServerConfig:
     # The wire formats served, each made afresh per server; the first is the default
     # for requests that no codec claims.
     codecs: tuple[Callable[[], Codec], ...] = STANDARD_CODECS
+
+    def __post_init__(self, scenarios_dir: Path | None) -> None:
+        directories = tuple(Path(d) for d in self.scenarios_dirs)
+        if scenarios_dir is not None:
+            directories = (Path(scenarios_dir), *directories)
+        object.__setattr__(self, "scenarios_dirs", directories)

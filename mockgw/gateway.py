@@ -5,7 +5,7 @@ clients both work). Tests share it and isolate themselves through sessions: each
 :class:`GatewaySession` has its own counters, states and journal view, and hands out
 base URLs and SDK clients that are already pointed at it.
 
-    with MockGateway(scenarios_dir="scenarios") as gateway:
+    with MockGateway() as gateway:  # the shipped library: "weather", "echo", ...
         session = gateway.session(scenario="weather")
         client = session.openai_client()
         ...
@@ -43,12 +43,20 @@ _counter = itertools.count(1)
 
 
 class MockGateway:
-    """An in-process mockgw server; keyword arguments mirror ``mockgw serve``."""
+    """An in-process mockgw server; keyword arguments mirror ``mockgw serve``.
+
+    ``scenarios_dirs`` are the user's scenario directories (``scenarios_dir`` is the
+    spelling for one, and goes first when both are given); the shipped library's
+    scenarios (``weather``, ``echo``, ...) are there by name unless ``library=False``,
+    and a user directory defining the same name wins.
+    """
 
     def __init__(
         self,
         *,
         scenarios_dir: str | Path | None = None,
+        scenarios_dirs: Iterable[str | Path] = (),
+        library: bool = True,
         scenario: str | None = None,
         api_keys: Iterable[str] = (),
         strict: bool = False,
@@ -66,6 +74,8 @@ class MockGateway:
             host=host,
             port=port,
             scenarios_dir=Path(scenarios_dir) if scenarios_dir is not None else None,
+            scenarios_dirs=tuple(Path(folder) for folder in scenarios_dirs),
+            library=library,
             scenario=scenario,
             api_keys=keys,
             strict=strict,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
+from mockgw.scenarios.library import LIBRARY_DIR
 
 API_KEY = "sk-test-mockgw-0000"
-SHIPPED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED_SCENARIOS = LIBRARY_DIR
 
 
 @pytest.fixture(scope="session")
@@ -29,5 +29,5 @@ def strict_server() -> Iterator[BackgroundServer]:
 @pytest.fixture(scope="session")
 def open_server() -> Iterator[BackgroundServer]:
     """As ``make run`` serves: any key, unknown fields warned about, shipped scenarios."""
-    with BackgroundServer(ServerConfig(port=0, scenarios_dir=SHIPPED_SCENARIOS)) as running:
+    with BackgroundServer(ServerConfig(port=0)) as running:
         yield running

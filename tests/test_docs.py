@@ -13,7 +13,6 @@ import ast
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from mockgw.config import ServerConfig
 from mockgw.core.chat import ChatRequest, Message
 from mockgw.core.failures import NoMatch
 from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.library import LIBRARY_DIR
 from mockgw.scenarios.loader import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,29 +111,33 @@ def test_python_example(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     source = code.replace(DEFAULT_URL, open_server.url)
-    # Where a user runs it: next to the shipped scenarios/ (MockGateway(scenarios_dir=...)).
-    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    # Where a user runs it: next to a scenarios/ folder (a copy of the shipped library).
+    (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
     monkeypatch.chdir(tmp_path)
     exec(compile(source, where, "exec"), {"__name__": "__docs__"})
 
 
 @pytest.mark.parametrize(("where", "code"), GUIDE_SCRIPTS, ids=[w for w, _ in GUIDE_SCRIPTS])
 def test_pytest_guide_script(where: str, code: str, pytester: pytest.Pytester) -> None:
-    shutil.copytree(ROOT / "scenarios", pytester.path / "scenarios")
     script = pytester.makepyfile(example=code)
     result = pytester.runpython(script)
     assert result.ret == 0, f"{where}:\n{result.stdout.str()}\n{result.stderr.str()}"
 
 
-@pytest.mark.parametrize(("where", "code"), TEST_FILES, ids=[w for w, _ in TEST_FILES])
-def test_pytest_example(where: str, code: str, pytester: pytest.Pytester) -> None:
-    """The test file passes, every test in it, in a project set up as its page says:
-    the page's pyproject.toml block and the shipped scenarios/ folder next to it."""
+def example_project(where: str) -> dict[str, str]:
+    """The files of the project a page sets up for its test file at ``where``, by name:
+    the page's pyproject.toml block (its pytest configuration) and the test file. The
+    shipped library needs no folder: the page's scenarios come by name."""
     page = where.partition(":")[0]
     (config,) = [c for w, c in TOML if w.startswith(f"{page}:") and "[tool.pytest" in c]
-    pytester.makefile(".toml", pyproject=config)
-    shutil.copytree(ROOT / "scenarios", pytester.path / "scenarios")
-    pytester.makepyfile(test_example=code)
+    return {"pyproject.toml": config, "test_example.py": dict(TEST_FILES)[where]}
+
+
+@pytest.mark.parametrize(("where", "code"), TEST_FILES, ids=[w for w, _ in TEST_FILES])
+def test_pytest_example(where: str, code: str, pytester: pytest.Pytester) -> None:
+    """The test file passes, every test in it, in a project set up as its page says."""
+    for name, text in example_project(where).items():
+        (pytester.path / name).write_text(text)
     # In-process: a subprocess would spend seconds importing the SDKs again. The plugin
     # still comes from its entry point, with its own session-scoped server.
     result = pytester.runpytest("-v")
@@ -150,8 +154,8 @@ def test_shell_example(
     script = code.replace(DEFAULT_URL, open_server.url)
     if "mockgw serve" in script and "kill %1" not in script:
         script += '\ntest -n "$MOCKGW_URL" && curl -sf "$MOCKGW_URL/__mockgw/health"\nkill %1\n'
-    # Examples run where a user would: next to the shipped scenarios/ directory.
-    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    # Examples run where a user would: next to a scenarios/ folder (the shipped library).
+    (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
@@ -196,10 +200,9 @@ def _shape(value: Any) -> Any:
 def test_admin_reference_answers_as_documented(tmp_path: Path) -> None:
     examples = _admin_examples()
     assert len(examples) >= 20
-    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    config = ServerConfig(port=0, scenarios_dir=ROOT / "scenarios")
-    with BackgroundServer(config) as fresh:
+    with BackgroundServer(ServerConfig(port=0)) as fresh:
         for where, code, answer in examples:
             result = subprocess.run(
                 ["bash", "-euo", "pipefail", "-c", code.replace(DEFAULT_URL, fresh.url)],

@@ -17,6 +17,7 @@ from mockgw.core.failures import PRESETS
 from mockgw.errors import ConfigError
 from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import Engine
+from mockgw.scenarios.library import load_sources
 from mockgw.scenarios.loader import load_scenarios
 from mockgw.state.journal import NO_ROUTE, WRONG_METHOD, Journal
 from mockgw.state.runtime import Runtime
@@ -41,11 +42,13 @@ def _require(option: str, name: str, loaded: Mapping[str, object]) -> None:
 def build_engine(config: ServerConfig, *, apis: tuple[str, ...] | None = None) -> Engine:
     """The engine with the configured scenarios; a bad file raises ScenarioLoadError.
 
+    The user's directories come over the shipped library (``config.library``): a name
+    they define hides the library's; one defined twice across them is an error.
+
     ``chaos`` names a loaded scenario, or a file whose (single) scenario is loaded
     alongside the others. ``apis`` are the codecs' names, which ``api:`` may use.
     """
-    folder = config.scenarios_dir
-    loaded = load_scenarios([folder], apis=apis) if folder else {}
+    loaded = load_sources(config.scenarios_dirs, library=config.library, apis=apis)
     chaos = config.chaos
     if chaos is not None and Path(chaos).is_file():
         extra = load_scenarios([Path(chaos)], apis=apis)
@@ -197,8 +200,10 @@ def build_app(config: ServerConfig) -> web.Application:
     app.add_routes(api_routes(runtime))
     app.router.add_get("/__mockgw/health", health)
     app.add_routes(admin.routes(runtime, config.admin_token))
-    if config.watch and config.scenarios_dir is not None:
-        app.cleanup_ctx.append(watcher(config.scenarios_dir, runtime.engine))
+    if config.watch and config.scenarios_dirs:
+        app.cleanup_ctx.append(
+            watcher(config.scenarios_dirs, runtime.engine, library=config.library)
+        )
     # Last, so that it only sees what no other route serves. Not ".*": a path with an
     # encoded newline (%0A) would miss it and get aiohttp's plain-text 404.
     app.router.add_route("*", r"/{tail:[\s\S]*}", fallback(runtime))

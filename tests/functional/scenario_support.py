@@ -43,7 +43,8 @@ def write_scenarios(directory: Path, documents: Mapping[str, str]) -> Path:
 
 @contextmanager
 def serving(directory: Path, scenario: str | None = None) -> Iterator[BackgroundServer]:
-    config = ServerConfig(port=0, scenarios_dir=directory, scenario=scenario)
+    """A server of ``directory``'s scenarios alone (no library), so lists name only them."""
+    config = ServerConfig(port=0, scenarios_dir=directory, scenario=scenario, library=False)
     with BackgroundServer(config) as running:
         yield running
 

@@ -52,8 +52,9 @@ def scenarios(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def server(scenarios: Path) -> Iterator[BackgroundServer]:
-    # One per test: the tests change scenarios and state.
-    with BackgroundServer(ServerConfig(port=0, scenarios_dir=scenarios)) as running:
+    # One per test: the tests change scenarios and state. No library: listings name ours.
+    config = ServerConfig(port=0, scenarios_dir=scenarios, library=False)
+    with BackgroundServer(config) as running:
         yield running
 
 

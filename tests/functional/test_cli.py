@@ -97,4 +97,18 @@ def test_make_run_passes_only_options_mockgw_accepts() -> None:
     args = build_parser().parse_args(argv)
     assert args.command == "serve"
     assert args.port == 0
-    assert args.scenarios == Path("scenarios")
+    # The shipped library is served by name; no directory is needed for it.
+    assert args.scenarios == []
+    assert args.library is True
+    dry = subprocess.run(
+        ["make", "-n", "run", "SCENARIOS=mine team", "BIN=.venv/bin"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in dry.stdout.splitlines() if "mockgw serve" in x)
+    assert build_parser().parse_args(shlex.split(line)[1:]).scenarios == [
+        Path("mine"),
+        Path("team"),
+    ]

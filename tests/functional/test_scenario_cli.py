@@ -22,9 +22,10 @@ import yaml
 
 from mockgw._version import __version__
 from mockgw.cli import EXIT_BROKEN_PIPE, SCHEMA_ID, main
+from mockgw.scenarios.library import LIBRARY_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "scenarios"
+SHIPPED = LIBRARY_DIR
 LISTENING = "mockgw listening on http://127.0.0.1:"
 BROKEN = "scenario: broken\nrules:\n  - when:\n      last_usr: hi\n    reply: {text: x}\n"
 
@@ -47,7 +48,7 @@ def _scenario(text: str) -> str:
 
 
 def test_validate_shipped_scenarios() -> None:
-    result = _mockgw("validate", "scenarios")
+    result = _mockgw("validate", str(SHIPPED))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: ")
     assert "weather" in result.stdout
@@ -270,7 +271,10 @@ def test_serve_refuses_unknown_default_scenario(tmp_path: Path) -> None:
         _scenario("x").replace("scenario: s", "scenario: support") + "---\nscenario: echo\n",
         encoding="utf-8",
     )
-    result = _mockgw("serve", "--port", "0", "--scenarios", str(tmp_path), "--scenario", "suport")
+    folder = str(tmp_path)
+    result = _mockgw(
+        "serve", "--port", "0", "--scenarios", folder, "--no-library", "--scenario", "suport"
+    )
     assert result.returncode != 0
     assert "listening" not in result.stdout
     assert result.stderr.strip() == (

@@ -376,7 +376,8 @@ def test_scenarios_lookup_order(
         """
         def test_dir(mockgw_scenarios_dir, mockgw_server):
             print("chosen:", mockgw_scenarios_dir or "none")
-            assert mockgw_server.config.scenarios_dir == mockgw_scenarios_dir
+            chosen = (mockgw_scenarios_dir,) if mockgw_scenarios_dir else ()
+            assert mockgw_server.config.scenarios_dirs == chosen
         """
     )
     result = pytester.runpytest("-s", *args)

@@ -26,7 +26,7 @@ async def test_async_with_serves_and_stops() -> None:
 
 
 def test_sessions_are_isolated_and_assertions_explain() -> None:
-    with MockGateway(scenarios_dir="scenarios") as gateway:
+    with MockGateway() as gateway:
         first, second = gateway.session(scenario="echo"), gateway.session(scenario="echo")
         for text in ("one", "two"):
             first.openai_client().chat.completions.create(
@@ -94,7 +94,7 @@ def test_illegal_scripted_headers_are_dropped_or_repaired_and_said_so() -> None:
 
 
 def test_misuse_raises_usage_errors_not_http_errors() -> None:
-    with MockGateway(scenarios_dir="scenarios") as gateway:
+    with MockGateway() as gateway:
         with pytest.raises(
             UsageError, match=r"no scenario named 'wether'\. Did you mean 'weather'"
         ):

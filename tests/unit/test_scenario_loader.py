@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import pytest
 
+from mockgw.scenarios.library import LIBRARY_DIR
 from mockgw.scenarios.loader import (
     Problem,
     ScenarioLoadError,
@@ -471,8 +472,7 @@ def test_valid_multi_document_file_loads(tmp_path: Path) -> None:
 
 
 def test_shipped_scenarios_load() -> None:
-    root = Path(__file__).resolve().parents[2] / "scenarios"
-    loaded = load_scenarios([root])
+    loaded = load_scenarios([LIBRARY_DIR])
     assert {"default", "echo", "weather"} <= set(loaded)
 
 
