@@ -34,7 +34,7 @@ lint: $(DEVSTAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench

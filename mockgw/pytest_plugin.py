@@ -97,7 +97,11 @@ def _scenarios_dir(config: pytest.Config) -> Path | None:
 def pytest_report_header(config: pytest.Config) -> str:
     folder = _scenarios_dir(config)
     journal = _journal_size(config)
-    return f"mockgw: {__version__}, scenarios: {folder or 'none'}, journal size: {journal}"
+    # The shipped library is always there too, under the folder's own scenarios.
+    return (
+        f"mockgw: {__version__}, scenarios: {folder or 'none'} + the shipped library, "
+        f"journal size: {journal}"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -69,7 +69,9 @@ def test_marker_scenario_and_isolation(project: pytest.Pytester) -> None:
 def test_report_header_shows_configuration(project: pytest.Pytester) -> None:
     project.makepyfile("def test_nothing():\n    pass\n")
     result = project.runpytest()
-    result.stdout.fnmatch_lines(["mockgw: *, scenarios: *scenarios, journal size: 1000"])
+    result.stdout.fnmatch_lines(
+        ["mockgw: *, scenarios: *scenarios + the shipped library, journal size: 1000"]
+    )
 
 
 def test_unmatched_request_fails_at_teardown_with_the_near_miss(project: pytest.Pytester) -> None:
@@ -331,7 +333,9 @@ def test_works_with_autoload_disabled_and_dash_p(
     # -p takes the entry point's name, as pytest resolves it.
     with_p = pytester.runpytest_subprocess("-p", "mockgw")
     with_p.assert_outcomes(passed=2)
-    with_p.stdout.fnmatch_lines(["mockgw: *, scenarios: none, journal size: 1000"])
+    with_p.stdout.fnmatch_lines(
+        ["mockgw: *, scenarios: none + the shipped library, journal size: 1000"]
+    )
 
 
 def test_scenarios_folder_at_the_rootdir_needs_no_configuration(pytester: pytest.Pytester) -> None:
@@ -352,7 +356,7 @@ def test_scenarios_folder_at_the_rootdir_needs_no_configuration(pytester: pytest
     # No ini file, no mockgw option; only pytest-asyncio (installed here) is quietened.
     result = pytester.runpytest(*QUIET_ASYNCIO)
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"mockgw: *, scenarios: {pytester.path / 'scenarios'}, *"])
+    result.stdout.fnmatch_lines([f"mockgw: *, scenarios: {pytester.path / 'scenarios'} + *"])
 
 
 @pytest.mark.parametrize(
@@ -383,7 +387,7 @@ def test_scenarios_lookup_order(
     result = pytester.runpytest("-s", *args)
     result.assert_outcomes(passed=1)
     chosen = expected.format(root=pytester.path)
-    result.stdout.fnmatch_lines([f"mockgw: *, scenarios: {chosen}, *", f"*chosen: {chosen}"])
+    result.stdout.fnmatch_lines([f"mockgw: *, scenarios: {chosen} + *", f"*chosen: {chosen}"])
 
 
 @pytest.mark.parametrize("value", ["many", "-1", "1.5", ""])
