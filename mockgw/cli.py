@@ -9,6 +9,8 @@ import json
 import logging
 import os
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,9 @@ from mockgw.scenarios.loader import (
 )
 from mockgw.scenarios.model import json_schema
 from mockgw.server import serve
+
+# A probe that waits longer than a container HEALTHCHECK's own timeout reports nothing.
+HEALTH_TIMEOUT_SECONDS = 2.0
 
 
 def _port(value: str) -> int:
@@ -166,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="print every problem and a summary as one JSON document on stdout",
     )
     commands.add_parser("schema", help="print the JSON Schema of the scenario format")
+
+    probe = commands.add_parser(
+        "health", help="check a running server (for HEALTHCHECK and CI); exit 1 if it is not up"
+    )
+    probe.add_argument(
+        "url", metavar="URL", help="the server's base URL, e.g. http://127.0.0.1:8080"
+    )
+    probe.add_argument(
+        "--timeout",
+        type=float,
+        default=HEALTH_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"give up after this long (default {HEALTH_TIMEOUT_SECONDS:g})",
+    )
     return parser
 
 
@@ -247,6 +266,36 @@ def schema_text() -> str:
     return json.dumps({**ordered, **schema}, indent=2) + "\n"
 
 
+def health(url: str, *, timeout: float = HEALTH_TIMEOUT_SECONDS) -> int:
+    """``mockgw health URL``: print the server's health document and return 0, or print
+    one line saying why not and return 1. The standard library only, so a container or
+    CI step can probe without curl and without starting an event loop."""
+    target = url.rstrip("/") + "/__mockgw/health"
+    # No proxy: a CI job's HTTP(S)_PROXY would send a probe of the job's own mockgw away.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(target, timeout=timeout) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:  # before URLError: it is one
+        print(f"mockgw: {target}: HTTP {exc.code}", file=sys.stderr)
+        return 1
+    except urllib.error.URLError as exc:
+        print(f"mockgw: {target}: {exc.reason}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:  # a timeout mid-read, an unusable URL
+        print(f"mockgw: {target}: {exc or type(exc).__name__}", file=sys.stderr)
+        return 1
+    try:
+        document = json.loads(body)
+    except ValueError:
+        print(f"mockgw: {target}: the answer is not JSON", file=sys.stderr)
+        return 1
+    if not isinstance(document, dict) or document.get("status") != "ok":
+        print(f"mockgw: {target}: not a mockgw health answer", file=sys.stderr)
+        return 1
+    return _write(json.dumps(document) + "\n")
+
+
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     if args.no_default_models:
         models = ModelCatalogue(args.model, accept_any=args.any_model)
@@ -298,4 +347,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths, as_json=args.json)
     if args.command == "schema":
         return _write(schema_text())
+    if args.command == "health":
+        return health(args.url, timeout=args.timeout)
     return 2  # pragma: no cover - argparse rejects unknown commands first

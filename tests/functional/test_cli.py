@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import shlex
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mockgw._version import __version__
+from mockgw.background import BackgroundServer
 from mockgw.cli import build_parser, main
+from mockgw.config import ServerConfig
 
 
 @pytest.fixture
@@ -112,3 +118,88 @@ def test_make_run_passes_only_options_mockgw_accepts() -> None:
         Path("mine"),
         Path("team"),
     ]
+
+
+def _closed_port() -> int:
+    """A port nothing listens on: bound by the OS to us, then given back."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_health_prints_the_servers_answer(
+    open_server: BackgroundServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["health", open_server.url + "/"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1  # one JSON line, for `mockgw health URL | jq`
+    answer = json.loads(out)
+    assert answer["status"] == "ok"
+    assert answer["version"] == __version__
+    assert answer["uptime_seconds"] > 0
+
+
+def test_health_needs_no_admin_token(capsys: pytest.CaptureFixture[str]) -> None:
+    with BackgroundServer(ServerConfig(port=0, admin_token="t0ken")) as guarded:
+        assert main(["health", guarded.url]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "ok"
+
+
+def test_health_of_a_closed_port_fails_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    assert main(["health", url]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith(f"mockgw: {url}/__mockgw/health: ")
+    assert "refused" in captured.err.lower()
+
+
+def test_health_fails_on_a_non_200_answer(
+    open_server: BackgroundServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Not mockgw's base URL: its health path is a route mockgw does not serve.
+    assert main(["health", open_server.url + "/v1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "HTTP 404" in err
+
+
+def _answering(body: bytes) -> type[http.server.BaseHTTPRequestHandler]:
+    """A handler that answers every GET with 200 and ``body``: something, not mockgw."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # the test's output is the probe's, not this server's
+
+    return Handler
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<html>a proxy's login page</html>", "the answer is not JSON"),
+        (b'{"status": "starting"}', "not a mockgw health answer"),
+    ],
+)
+def test_health_fails_when_the_answer_is_not_mockgws(
+    body: bytes, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _answering(body)) as other:
+        thread = threading.Thread(target=other.serve_forever, daemon=True)
+        thread.start()
+        try:
+            assert main(["health", f"http://127.0.0.1:{other.server_address[1]}"]) == 1
+        finally:
+            other.shutdown()
+            thread.join(5)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.rstrip("\n").endswith(reason)
