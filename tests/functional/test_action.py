@@ -317,3 +317,30 @@ def test_the_install_step_installs_what_version_says(
     # Later steps find the venv's mockgw first.
     venv_bin = Path(runner_env["RUNNER_TEMP"]) / "mockgw-venv" / "bin"
     assert run.env["PATH"].split(os.pathsep)[0] == str(venv_bin)
+
+
+def test_the_documented_workflow_uses_only_what_the_actions_declare() -> None:
+    text = (ROOT / "docs" / "ci.md").read_text()
+    workflows = [
+        yaml.safe_load(block)
+        for block in re.findall(r"^```yaml\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
+        if "jobs:" in block
+    ]
+    steps = [s for w in workflows for job in w["jobs"].values() for s in job["steps"]]
+    actions = {
+        "mockgw": load(ROOT / "action.yml"),
+        "mockgw/journal": load(ROOT / "journal/action.yml"),
+    }
+    used: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        name = step.get("uses", "").partition("@")[0].partition("/")[2]
+        if name in actions:
+            assert set(step.get("with", {})) <= set(actions[name]["inputs"]), step
+            used[name] = step
+    assert set(used) == set(actions)
+    assert used["mockgw/journal"]["if"] == "failure()"
+    step_id = used["mockgw"]["id"]
+    for expression in expressions(steps):
+        if expression.startswith(f"steps.{step_id}.outputs."):
+            assert expression.rsplit(".", 1)[1] in actions["mockgw"]["outputs"], expression
+    assert f"steps.{step_id}.outputs.openai-base-url" in expressions(steps)
