@@ -120,7 +120,7 @@ async def measure(servers: list[ServerProcess], args: argparse.Namespace) -> lis
     return [best[case, server.name] for case in CASES for server in servers]
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
+def _terminate(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 (a signal handler)
     # Turn SIGTERM into an exception so the ``finally`` below stops the servers.
     raise SystemExit(128 + signum)
 

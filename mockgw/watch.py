@@ -73,7 +73,7 @@ def watcher(
                 except Exception:  # the watcher must outlive any one bad reload
                     log.exception("scenario reload failed; the last good set stays live")
 
-    async def context(app: web.Application) -> AsyncIterator[None]:
+    async def context(app: web.Application) -> AsyncIterator[None]:  # noqa: ARG001 (cleanup_ctx)
         task = asyncio.create_task(poll())
         yield
         task.cancel()

@@ -38,7 +38,7 @@ def tool_call_id(request: ChatRequest, rng: random.Random) -> str:
     return request.tool_id_prefix + random_id(rng)
 
 
-def generated_thinking(request: ChatRequest, seed: int) -> str:
+def generated_thinking(seed: int) -> str:
     return prose(random.Random(seed ^ _THINKING_STREAM), min_sentences=2, max_sentences=5)
 
 
@@ -150,7 +150,7 @@ def forced_tool(request: ChatRequest, rng: random.Random) -> ToolSpec | None:
 
 def _choice(request: ChatRequest, seed: int) -> Choice:
     rng = random.Random(seed)
-    thinking = generated_thinking(request, seed) if request.thinking_budget else None
+    thinking = generated_thinking(seed) if request.thinking_budget else None
     tool = forced_tool(request, rng)
     if tool is not None:
         call = ToolCall(

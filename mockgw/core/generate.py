@@ -167,21 +167,17 @@ class _SchemaWalker:
                 ]
                 return self.value(self._rng.choice(non_null or options), depth + 1)
         if isinstance(schema.get("allOf"), list):
-            merged: dict[str, Any] = {}
-            for part in schema["allOf"]:
-                if isinstance(part, dict):
-                    part = self._resolve(part["$ref"]) if "$ref" in part else part
-                    merged = _merge(merged, part)
-            return self.value(merged, depth + 1)
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            kinds = [k for k in kind if k != "null"] or kind
-            kind = kinds[0] if kinds else None
-        if kind is None:
-            kind = (
-                "object" if "properties" in schema else "array" if "items" in schema else "string"
-            )
-        return self._by_type(str(kind), schema, depth)
+            return self.value(self._merged(schema["allOf"]), depth + 1)
+        return self._by_type(_kind(schema), schema, depth)
+
+    def _merged(self, parts: list[Any]) -> dict[str, Any]:
+        """An ``allOf``'s parts as one schema, references resolved."""
+        merged: dict[str, Any] = {}
+        for part in parts:
+            if isinstance(part, dict):
+                part = self._resolve(part["$ref"]) if "$ref" in part else part
+                merged = _merge(merged, part)
+        return merged
 
     def _by_type(self, kind: str, schema: dict[str, Any], depth: int) -> Any:
         if kind == "object":
@@ -233,6 +229,17 @@ class _SchemaWalker:
         if isinstance(high, int) and not isinstance(high, bool) and 0 <= high < len(text):
             text = text[:high]
         return text
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    """The type to generate: the first non-null one, else guessed from the keywords."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"] or kind
+        kind = kinds[0] if kinds else None
+    if kind is None:
+        kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
+    return str(kind)
 
 
 def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:

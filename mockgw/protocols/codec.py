@@ -76,7 +76,8 @@ class ChatOperation(Operation, Generic[Extra]):
     @abc.abstractmethod
     def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[Extra]: ...
 
-    def prepare(self, answer: Answer, decoded: Decoded[Extra], *, session: str) -> Answer:
+    # A hook: the default keeps the answer; overrides read the request and the session.
+    def prepare(self, answer: Answer, decoded: Decoded[Extra], *, session: str) -> Answer:  # noqa: ARG002
         """Adjust a planned answer before it is encoded (prompt-cache usage, say)."""
         return answer
 
@@ -119,7 +120,7 @@ class Codec(abc.ABC):
     @abc.abstractmethod
     def routes(self) -> Sequence[Route]: ...
 
-    def claims(self, path: str, headers: Headers) -> bool:
+    def claims(self, path: str, headers: Headers) -> bool:  # noqa: ARG002 (a hook's default)
         """Whether a request on a path several codecs serve (``/v1/models``), or none
         does, is meant for this codec; ``path`` is without mockgw's ``/s/`` and
         ``/session/`` prefixes. The first codec registered is the default."""
@@ -162,11 +163,11 @@ class Codec(abc.ABC):
     def error_event(self, error: ApiError, request_id: str) -> bytes:
         """A failure after a stream's 200, in the provider's SSE framing."""
 
-    def common_headers(self, elapsed_ms: int) -> Mapping[str, str]:
+    def common_headers(self, elapsed_ms: int) -> Mapping[str, str]:  # noqa: ARG002 (a hook)
         """Headers the provider adds to every response; ``elapsed_ms`` spent so far."""
         return {}
 
-    def limit_headers(self, buckets: Sequence[BucketState]) -> dict[str, str]:
+    def limit_headers(self, buckets: Sequence[BucketState]) -> dict[str, str]:  # noqa: ARG002 (hook)
         """A scenario's rate-limit buckets as this provider's countdown headers."""
         return {}
 

@@ -369,24 +369,27 @@ def _semantic_problems(
                 f"states: {', '.join(sorted(states))}",
             )
         for reply_path, reply in rule.replies:
-            fail = reply.stream.fail if reply.stream else None
-            for error_path, error in (
-                (("error",), reply.error),
-                (("stream", "fail", "error"), fail.error if fail else None),
-            ):
-                if isinstance(error, str) and error not in PRESETS:
-                    near = difflib.get_close_matches(error, list(PRESETS), n=1)
-                    hint = f" (did you mean '{near[0]}'?)" if near else ""
-                    at(
-                        ("rules", i, *reply_path, *error_path),
-                        f"unknown error '{error}'{hint}; valid: {', '.join(PRESETS)}",
-                    )
-            for field_path, text in _template_fields(reply):
-                try:
-                    compile_template(text)
-                except TemplateError as exc:
-                    at(("rules", i, *reply_path, *field_path), str(exc))
+            for path, message in _reply_problems(reply):
+                at(("rules", i, *reply_path, *path), message)
     return problems
+
+
+def _reply_problems(reply: Reply) -> Iterator[tuple[Path_, str]]:
+    """(path within the reply, message) of each unknown error preset and bad template."""
+    fail = reply.stream.fail if reply.stream else None
+    for error_path, error in (
+        (("error",), reply.error),
+        (("stream", "fail", "error"), fail.error if fail else None),
+    ):
+        if isinstance(error, str) and error not in PRESETS:
+            near = difflib.get_close_matches(error, list(PRESETS), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            yield error_path, f"unknown error '{error}'{hint}; valid: {', '.join(PRESETS)}"
+    for field_path, text in _template_fields(reply):
+        try:
+            compile_template(text)
+        except TemplateError as exc:
+            yield field_path, str(exc)
 
 
 _Document = tuple[Any, _Positions, int]  # data, positions, line of its first value

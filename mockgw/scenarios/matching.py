@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -291,86 +291,156 @@ def _constant_criterion(
 
 
 def compile_condition(condition: Condition | None) -> tuple[Criterion, ...]:
-    """Flatten a condition into criteria; ``any``/``not`` become single criteria."""
+    """Flatten a condition into criteria; ``any``/``not`` become single criteria.
+
+    Criteria come in the order of :data:`CONDITION_KEYS`, the model's field order, so
+    a near-miss report lists its checks as the scenario author wrote the keys.
+    """
     if condition is None:
         return ()
-    out: list[Criterion] = []
-    c = condition
-    if c.api is not None:
-        out.append(_constant_criterion(f"api is {c.api}", lambda ctx: ctx.request.api, c.api))
-    if c.model is not None:
-        out.append(_text_criterion("model", c.model, lambda ctx: ctx.request.model))
-    if c.stream is not None:
-        out.append(
-            _constant_criterion(
-                f"stream is {_plain(c.stream)}", lambda ctx: ctx.request.stream, c.stream
-            )
+    return tuple(
+        criterion
+        for key, compile_key in CONDITION_KEYS.items()
+        if (spec := getattr(condition, key)) is not None
+        for criterion in compile_key(spec)
+    )
+
+
+# One small compiler per condition key, each turning the key's value into criteria: a
+# new key is one more entry (a test checks every field of Condition has one).
+KeyCompiler = Callable[[Any], Iterable[Criterion]]
+
+
+def _api(api: str) -> Iterable[Criterion]:
+    return [_constant_criterion(f"api is {api}", lambda ctx: ctx.request.api, api)]
+
+
+def _model(spec: Text) -> Iterable[Criterion]:
+    return [_text_criterion("model", spec, lambda ctx: ctx.request.model)]
+
+
+def _stream(stream: bool) -> Iterable[Criterion]:
+    return [
+        _constant_criterion(f"stream is {_plain(stream)}", lambda ctx: ctx.request.stream, stream)
+    ]
+
+
+def _last_user(spec: Text) -> Iterable[Criterion]:
+    return [_text_criterion("last user message", spec, lambda ctx: ctx.last_user)]
+
+
+def _system(spec: Text) -> Iterable[Criterion]:
+    return [_text_criterion("system prompt", spec, lambda ctx: ctx.request.system)]
+
+
+def _any_message(spec: Text) -> Iterable[Criterion]:
+    description, predicate = text_predicate(spec)
+    return [
+        Criterion(
+            f"some message {description}",
+            lambda ctx: any(predicate(t) for t in ctx.all_texts),
+            lambda ctx: f"none of {len(ctx.all_texts)} did",
         )
-    if c.last_user is not None:
-        out.append(_text_criterion("last user message", c.last_user, lambda ctx: ctx.last_user))
-    if c.system is not None:
-        out.append(_text_criterion("system prompt", c.system, lambda ctx: ctx.request.system))
-    if c.any_message is not None:
-        description, predicate = text_predicate(c.any_message)
-        out.append(
-            Criterion(
-                f"some message {description}",
-                lambda ctx: any(predicate(t) for t in ctx.all_texts),
-                lambda ctx: f"none of {len(ctx.all_texts)} did",
-            )
+    ]
+
+
+def _tools(tools: list[str]) -> Iterable[Criterion]:
+    required = frozenset(tools)
+    return [
+        Criterion(
+            f"tools offered include {', '.join(sorted(required))}",
+            lambda ctx: required <= ctx.tool_names,
+            lambda ctx: f"offered {', '.join(sorted(ctx.tool_names)) or 'no tools'}",
         )
-    if c.tools is not None:
-        required = frozenset(c.tools)
-        out.append(
-            Criterion(
-                f"tools offered include {', '.join(sorted(required))}",
-                lambda ctx: required <= ctx.tool_names,
-                lambda ctx: f"offered {', '.join(sorted(ctx.tool_names)) or 'no tools'}",
-            )
+    ]
+
+
+def _tool_choice(mode: str) -> Iterable[Criterion]:
+    return [
+        _constant_criterion(
+            f"tool_choice is {mode}", lambda ctx: ctx.request.tool_choice.mode, mode
         )
-    if c.tool_choice is not None:
-        out.append(
-            _constant_criterion(
-                f"tool_choice is {c.tool_choice}",
-                lambda ctx: ctx.request.tool_choice.mode,
-                c.tool_choice,
-            )
+    ]
+
+
+def _tool_result(spec: str | ToolResultMatch) -> Iterable[Criterion]:
+    return [_tool_result_criterion(spec)]
+
+
+def _turn(spec: int | RangeMatch) -> Iterable[Criterion]:
+    return [_number_criterion("turn", spec, lambda ctx: ctx.turn)]
+
+
+def _headers(specs: dict[str, Text]) -> Iterable[Criterion]:
+    return [_header_criterion(name, spec) for name, spec in specs.items()]
+
+
+def _metadata(specs: dict[str, Text]) -> Iterable[Criterion]:
+    return [
+        _text_criterion(f"metadata.{key}", spec, _metadata_reader(key))
+        for key, spec in specs.items()
+    ]
+
+
+def _response_format(kind: str) -> Iterable[Criterion]:
+    return [
+        _constant_criterion(
+            f"response_format is {kind}", lambda ctx: ctx.request.response_format.kind, kind
         )
-    if c.tool_result is not None:
-        out.append(_tool_result_criterion(c.tool_result))
-    if c.turn is not None:
-        out.append(_number_criterion("turn", c.turn, lambda ctx: ctx.turn))
-    for name, header_spec in (c.headers or {}).items():
-        out.append(_header_criterion(name, header_spec))
-    for key, meta_spec in (c.metadata or {}).items():
-        out.append(_text_criterion(f"metadata.{key}", meta_spec, _metadata_reader(key)))
-    if c.response_format is not None:
-        out.append(
-            _constant_criterion(
-                f"response_format is {c.response_format}",
-                lambda ctx: ctx.request.response_format.kind,
-                c.response_format,
-            )
+    ]
+
+
+def _body(specs: list[PathMatch]) -> Iterable[Criterion]:
+    return [criterion for spec in specs for criterion in _path_criteria(spec)]
+
+
+def _counter(specs: dict[str, int | RangeMatch]) -> Iterable[Criterion]:
+    return [
+        _number_criterion(f"counter {name}", spec, _counter_reader(name))
+        for name, spec in specs.items()
+    ]
+
+
+def _all(conditions: list[Condition]) -> Iterable[Criterion]:
+    # "all" is just more criteria; flattening keeps every check visible in reports.
+    return [criterion for sub in conditions for criterion in compile_condition(sub)]
+
+
+def _any(conditions: list[Condition]) -> Iterable[Criterion]:
+    return [_any_of([compile_condition(sub) for sub in conditions])]
+
+
+def _not(condition: Condition) -> Iterable[Criterion]:
+    inner = compile_condition(condition)
+    return [
+        Criterion(
+            f"not ({_describe(inner)})",
+            lambda ctx: not all(cr.holds(ctx) for cr in inner),
+            lambda _: "it held",
         )
-    for path_spec in c.body or ():
-        out.extend(_path_criteria(path_spec))
-    for name, counter_spec in (c.counter or {}).items():
-        out.append(_number_criterion(f"counter {name}", counter_spec, _counter_reader(name)))
-    for sub in c.all or ():
-        # "all" is just more criteria; flattening keeps every check visible in reports.
-        out.extend(compile_condition(sub))
-    if c.any is not None:
-        out.append(_any_of([compile_condition(s) for s in c.any]))
-    if c.not_ is not None:
-        inner = compile_condition(c.not_)
-        out.append(
-            Criterion(
-                f"not ({_describe(inner)})",
-                lambda ctx: not all(cr.holds(ctx) for cr in inner),
-                lambda ctx: "it held",
-            )
-        )
-    return tuple(out)
+    ]
+
+
+CONDITION_KEYS: Mapping[str, KeyCompiler] = {
+    "api": _api,
+    "model": _model,
+    "stream": _stream,
+    "last_user": _last_user,
+    "system": _system,
+    "any_message": _any_message,
+    "tools": _tools,
+    "tool_choice": _tool_choice,
+    "tool_result": _tool_result,
+    "turn": _turn,
+    "headers": _headers,
+    "metadata": _metadata,
+    "response_format": _response_format,
+    "body": _body,
+    "counter": _counter,
+    "all": _all,
+    "any": _any,
+    "not_": _not,
+}
 
 
 def _describe(criteria: tuple[Criterion, ...]) -> str:
@@ -382,5 +452,5 @@ def _any_of(groups: list[tuple[Criterion, ...]]) -> Criterion:
     return Criterion(
         f"any of {' | '.join(descriptions)}",
         lambda ctx: any(all(c.holds(ctx) for c in group) for group in groups),
-        lambda ctx: "none held",
+        lambda _: "none held",
     )

@@ -187,7 +187,7 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
         if reply.thinking is not None:
             thinking = ctx.render(reply.thinking, warnings)
         elif request.thinking_budget:
-            thinking = generated_thinking(request, seed + index)
+            thinking = generated_thinking(seed + index)
         choices.append(
             shape_choice(
                 request,

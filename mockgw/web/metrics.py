@@ -21,7 +21,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 def metrics_handler(runtime: Runtime) -> Callable[[web.Request], Awaitable[web.Response]]:
     """The handler of the route; the admin API puts its token check around it."""
 
-    async def metrics(request: web.Request) -> web.Response:
+    async def metrics(request: web.Request) -> web.Response:  # noqa: ARG001 (aiohttp handler)
         return web.Response(body=runtime.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
 
     return metrics

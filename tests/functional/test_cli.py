@@ -74,9 +74,7 @@ def test_sigint_also_stops_cleanly(serve_process: subprocess.Popen[str]) -> None
     assert serve_process.wait(5) == 0
 
 
-def test_missing_scenarios_dir_is_a_clear_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: object
-) -> None:
+def test_missing_scenarios_dir_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--port", "0", "--scenarios", "/nonexistent/dir"]) == 2
     assert "not a directory" in capsys.readouterr().err
 

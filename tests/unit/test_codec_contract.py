@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 import pytest
+from typing_extensions import override
 
 from mockgw import ApiError, MockGateway, ScenarioLoadError
 from mockgw.core.chat import ChatRequest, Completion, Message
@@ -98,10 +99,12 @@ class Say(wire.ChatOperation[None]):
         )
         return wire.Decoded(chat, body, None, unknown)
 
+    @override
     def body(self, completion: Completion, decoded: wire.Decoded[None]) -> dict[str, Any]:
         text, tokens = completion.choices[0].text, completion.usage.output_tokens
         return {"said": text, "model": completion.model, "tokens": tokens}
 
+    @override
     def events(self, completion: Completion, decoded: wire.Decoded[None]) -> list[bytes]:
         pieces = [_frame("piece", {"t": chunk}) for chunk in completion.choices[0].text_chunks]
         return [*pieces, _frame("over", {"tokens": completion.usage.output_tokens})]
@@ -138,6 +141,7 @@ class ToyCodec(wire.Codec):
     def routes(self) -> Sequence[wire.Route]:
         return (wire.Route("POST", TOY_PATH, Say()), wire.Route("POST", COUNT_PATH, Count()))
 
+    @override
     def claims(self, path: str, headers: wire.Headers) -> bool:
         return path.startswith("/toy/")
 
@@ -168,6 +172,7 @@ class ToyCodec(wire.Codec):
     def error_event(self, error: ApiError, request_id: str) -> bytes:
         return _frame("oops", self.error_body(error, request_id)["oops"])
 
+    @override
     def rate_limited(self, refusal: Admission, *, model: str) -> ApiError:
         why = f"toy bucket '{refusal.limited_by}' is empty"
         return ApiError(429, "rate_limit_error", why, headers=retry_headers(refusal.retry_after))

@@ -10,6 +10,8 @@ from mockgw.errors import ApiError
 from mockgw.protocols.openai.codec import OpenAICodec
 from mockgw.scenarios.engine import UNKNOWN, UNMATCHED, Engine
 from mockgw.scenarios.loader import load_text
+from mockgw.scenarios.matching import CONDITION_KEYS
+from mockgw.scenarios.model import Condition
 
 SUPPORT = """
 scenario: support
@@ -247,3 +249,9 @@ def test_the_plan_carries_the_nearest_rules_checks_as_data() -> None:
     assert descriptions == [("last user message contains 'hello'", True), ("probability 0", False)]
     for check in plan.checks:  # the report is their rendering
         assert check.description in plan.failure.report
+
+
+def test_every_condition_key_compiles_in_field_order() -> None:
+    # A key without a compiler would be accepted by the loader and then ignored: a rule
+    # that matches more than its author wrote.
+    assert list(CONDITION_KEYS) == list(Condition.model_fields)

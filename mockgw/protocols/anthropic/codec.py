@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from typing_extensions import override
+
 from mockgw.core.chat import Completion
 from mockgw.core.keys import bearer_token
 from mockgw.core.models import ModelInfo, undated
@@ -199,12 +201,15 @@ class AnthropicCodec(Codec):
     rate_limited = staticmethod(failures.rate_limited)
     presets = failures.PRESETS
 
+    @override
     def invalid_key(self, redacted: str) -> ApiError:
         return errors.invalid_key()  # Anthropic never quotes the key
 
+    @override
     def route_not_found(self, method: str, path: str) -> ApiError:
         return errors.not_found()
 
+    @override
     def common_headers(self, elapsed_ms: int) -> Mapping[str, str]:
         # Plausible, constant limits; reset times are RFC 3339 a minute ahead, like the API.
         reset = (datetime.now(timezone.utc) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -39,7 +39,9 @@ def exhausted_limit_headers(retry_after: float) -> dict[str, str]:
     }
 
 
-def rate_limited(refusal: Admission, *, model: str) -> ApiError:
+# ``model`` is in Codec.rate_limited's signature (bound as a staticmethod); Anthropic's
+# wording never names it.
+def rate_limited(refusal: Admission, *, model: str) -> ApiError:  # noqa: ARG001
     """A refusal by a real bucket, with its real numbers."""
     what = "requests" if refusal.limited_by in (None, "requests") else "tokens"
     if refusal.too_large:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,27 +44,34 @@ def cache_prefix(body: dict[str, Any]) -> CachePrefix | None:
         if control:
             marked = CachePrefix(hasher.copy().hexdigest(), tokens, control.get("ttl", "5m"))
 
-    for tool in body.get("tools") or ():
-        visit(tool, _tool_cost(tool))
-    system = body.get("system")
-    if isinstance(system, list):
-        for index, block in enumerate(system):
-            joint = MESSAGE_OVERHEAD if index == 0 else 1  # the newline joining blocks
-            visit(block, joint + count_tokens(block.get("text", "")))
-    elif system:
-        visit(system, MESSAGE_OVERHEAD + count_tokens(system))
-    for message in body.get("messages") or ():
-        content = message.get("content")
-        if isinstance(content, str):
-            visit(message, MESSAGE_OVERHEAD + count_tokens(content))
-            continue
-        visit(message.get("role"), MESSAGE_OVERHEAD)
-        for block in content or ():
-            visit(block, _block_cost(block))
+    for segment, cost in _segments(body):
+        visit(segment, cost)
     if marked is None and isinstance(body.get("cache_control"), dict):
         # Top-level cache_control caches the whole request up to its last block.
         marked = CachePrefix(hasher.hexdigest(), tokens, body["cache_control"].get("ttl", "5m"))
     return marked
+
+
+def _segments(body: dict[str, Any]) -> Iterator[tuple[Any, int]]:
+    """The request's cacheable pieces in the API's prefix order (tools, system, messages),
+    each with its token cost."""
+    for tool in body.get("tools") or ():
+        yield tool, _tool_cost(tool)
+    system = body.get("system")
+    if isinstance(system, list):
+        for index, block in enumerate(system):
+            joint = MESSAGE_OVERHEAD if index == 0 else 1  # the newline joining blocks
+            yield block, joint + count_tokens(block.get("text", ""))
+    elif system:
+        yield system, MESSAGE_OVERHEAD + count_tokens(system)
+    for message in body.get("messages") or ():
+        content = message.get("content")
+        if isinstance(content, str):
+            yield message, MESSAGE_OVERHEAD + count_tokens(content)
+            continue
+        yield message.get("role"), MESSAGE_OVERHEAD
+        for block in content or ():
+            yield block, _block_cost(block)
 
 
 # Segment costs mirror mockgw.core.tokens.request_tokens, so a prefix never costs more than

@@ -203,24 +203,24 @@ def _check_message(index: int, message: Message, *, last: bool) -> None:
             raise invalid_request(MSG_TRAILING_WHITESPACE)
         return
     for position, block in enumerate(content):
-        if message.role == "system" and not isinstance(block, TextBlock):
-            # System messages may only hold text (the SDK's SystemMessageParam); the
-            # role-specific model would report the block's type like this.
-            raise invalid_request(
-                join_path(
-                    ["messages", index, "content", position, "type"], "Input should be 'text'"
-                )
-            )
-        if isinstance(block, TextBlock):
-            if not block.text:
-                raise invalid_request(MSG_EMPTY_TEXT_BLOCK)
-            if block.text.isspace():
-                raise invalid_request(MSG_BLANK_TEXT_BLOCK)
-        _check_media(block, ["messages", index, "content", position])
+        _check_block(block, ["messages", index, "content", position], role=message.role)
     if final_assistant and content:
         tail = content[-1]
         if isinstance(tail, TextBlock) and tail.text[-1:].isspace():
             raise invalid_request(MSG_TRAILING_WHITESPACE)
+
+
+def _check_block(block: object, path: list[str | int], *, role: str) -> None:
+    if role == "system" and not isinstance(block, TextBlock):
+        # System messages may only hold text (the SDK's SystemMessageParam); the
+        # role-specific model would report the block's type like this.
+        raise invalid_request(join_path([*path, "type"], "Input should be 'text'"))
+    if isinstance(block, TextBlock):
+        if not block.text:
+            raise invalid_request(MSG_EMPTY_TEXT_BLOCK)
+        if block.text.isspace():
+            raise invalid_request(MSG_BLANK_TEXT_BLOCK)
+    _check_media(block, path)
 
 
 def _check_media(block: object, path: list[str | int]) -> None:
@@ -253,16 +253,8 @@ def _check_tool_pairing(messages: Sequence[Message]) -> None:
     Consecutive messages of one role form one turn (the API merges them) and system
     messages are transparent, so pairing is checked between turns, not list entries.
     """
-    turns: list[tuple[str, list[tuple[int, Message]]]] = []
-    for index, message in enumerate(messages):
-        if message.role == "system":
-            continue
-        if turns and turns[-1][0] == message.role:
-            turns[-1][1].append((index, message))
-        else:
-            turns.append((message.role, [(index, message)]))
     offered: dict[str, int] = {}  # tool_use id of the previous assistant turn -> message index
-    for role, members in turns:
+    for role, members in _turns(messages):
         if role == "assistant":
             offered = {
                 block.id: index
@@ -292,6 +284,19 @@ def _check_tool_pairing(messages: Sequence[Message]) -> None:
         _raise_unanswered({k: v for k, v in offered.items() if k not in answered})
         offered = {}
     # A trailing assistant turn with tool_use is a prefill; the API lets it through.
+
+
+def _turns(messages: Sequence[Message]) -> list[tuple[str, list[tuple[int, Message]]]]:
+    """Runs of one role, each member with its index; system messages are left out."""
+    turns: list[tuple[str, list[tuple[int, Message]]]] = []
+    for index, message in enumerate(messages):
+        if message.role == "system":
+            continue
+        if turns and turns[-1][0] == message.role:
+            turns[-1][1].append((index, message))
+        else:
+            turns.append((message.role, [(index, message)]))
+    return turns
 
 
 def _raise_unanswered(unanswered: dict[str, int]) -> None:

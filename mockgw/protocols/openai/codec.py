@@ -6,6 +6,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from typing_extensions import override
+
 from mockgw.core.chat import Completion
 from mockgw.core.keys import bearer_token
 from mockgw.core.models import ModelInfo
@@ -92,12 +94,15 @@ class OpenAICodec(Codec):
     rate_limited = staticmethod(failures.rate_limited)
     presets = failures.PRESETS
 
+    @override
     def error_body(self, error: ApiError, request_id: str) -> dict[str, Any]:
         return errors.error_body(error)
 
+    @override
     def error_event(self, error: ApiError, request_id: str) -> bytes:
         return errors.error_event(error)
 
+    @override
     def common_headers(self, elapsed_ms: int) -> Mapping[str, str]:
         return {
             **_RATE_LIMIT_HEADERS,

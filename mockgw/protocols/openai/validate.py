@@ -168,11 +168,8 @@ def _check_messages(messages: Sequence[Message]) -> None:
                 calling = index
                 open_ids = dict.fromkeys(call.id for call in message.tool_calls)
                 all_ids = frozenset(open_ids)
-        elif isinstance(message, UserMessage) and isinstance(message.content, list):
-            for part_index, part in enumerate(message.content):
-                if isinstance(part, ImageUrlPart):
-                    where = f"messages[{index}].content[{part_index}].image_url.url"
-                    _check_image_url(part.image_url.url, where)
+        elif isinstance(message, UserMessage):
+            _check_user(message, index)
     if calling is not None and open_ids:
         raise _unanswered_calls(calling, open_ids)
 
@@ -185,6 +182,14 @@ def _unanswered_calls(index: int, ids: dict[str, None]) -> ApiError:
         + ", ".join(ids),
         f"messages[{index}].role",
     )
+
+
+def _check_user(message: UserMessage, index: int) -> None:
+    if isinstance(message.content, list):
+        for part_index, part in enumerate(message.content):
+            if isinstance(part, ImageUrlPart):
+                where = f"messages[{index}].content[{part_index}].image_url.url"
+                _check_image_url(part.image_url.url, where)
 
 
 def _check_assistant(message: AssistantMessage, index: int) -> None:
