@@ -263,8 +263,9 @@ def test_the_action_starts_mockgw_and_the_journal_action_collects_it(
     assert (uploaded / "mockgw.log").read_text().startswith("mockgw listening on " + url)
 
 
+@pytest.mark.usefixtures("started")  # stops whatever the action started
 def test_the_action_fails_with_the_log_when_mockgw_cannot_start(
-    tmp_path: Path, runner_env: dict[str, str], started: list[Run]
+    tmp_path: Path, runner_env: dict[str, str]
 ) -> None:
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "bad.yaml").write_text("scenario: bad\nrules: 7\n")
