@@ -217,3 +217,78 @@ def test_admin_reference_answers_as_documented(tmp_path: Path) -> None:
                 assert result.stdout == "", where
             else:
                 assert _shape(json.loads(result.stdout)) == _shape(answer), where
+
+
+# Examples that talk to an already running server (the reader's `make run`) rather than
+# start their own. A reader runs them again on that same server, where the sessions,
+# counters and journal of the first run persist: each must pass the second time too.
+SERVER_EXAMPLES = [
+    (where, language, code)
+    for language, examples in (("python", SCRIPTS), ("sh", SHELL))
+    for where, code in examples
+    if DEFAULT_URL in code
+]
+
+
+def _run_example(language: str, where: str, code: str, url: str, cwd: Path) -> None:
+    source = code.replace(DEFAULT_URL, url)
+    if language == "python":
+        exec(compile(source, where, "exec"), {"__name__": "__docs__"})
+        return
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", source],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
+
+
+def test_server_examples_found() -> None:
+    """The re-run test below covers both kinds of example, and the stateful ones."""
+    languages = {language for _, language, _ in SERVER_EXAMPLES}
+    assert languages == {"python", "sh"}
+    assert any("/session/" in code for _, _, code in SERVER_EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("where", "language", "code"), SERVER_EXAMPLES, ids=[w for w, _, _ in SERVER_EXAMPLES]
+)
+def test_server_example_runs_twice(
+    where: str, language: str, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
+    monkeypatch.chdir(tmp_path)
+    # A server of its own, so that the second run meets exactly what the first one left.
+    with BackgroundServer(ServerConfig(port=0)) as server:
+        for attempt in ("first", "second"):
+            try:
+                _run_example(language, where, code, server.url, tmp_path)
+            except AssertionError as error:
+                raise AssertionError(f"{where}, {attempt} run on one server: {error}") from error
+
+
+def test_admin_reference_runs_twice(tmp_path: Path) -> None:
+    """admin.md says its sequence can be run again on the same server: it ends with
+    ``POST reset``. Both passes answer every command as documented."""
+    examples = _admin_examples()
+    (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
+    with BackgroundServer(ServerConfig(port=0)) as server:
+        for attempt in ("first", "second"):
+            for where, code, answer in examples:
+                env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+                result = subprocess.run(
+                    ["bash", "-euo", "pipefail", "-c", code.replace(DEFAULT_URL, server.url)],
+                    cwd=tmp_path,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
+                assert result.returncode == 0, f"{where} ({attempt} run)\n{result.stderr}"
+                if answer is not None:
+                    shown = _shape(json.loads(result.stdout))
+                    assert shown == _shape(answer), f"{where} ({attempt} run)"
