@@ -147,6 +147,22 @@ def test_pytest_example(where: str, code: str, pytester: pytest.Pytester) -> Non
     result.assert_outcomes(passed=len(tests), warnings=0)
 
 
+def _bash(script: str, cwd: Path, where: str) -> str:
+    """Run a docs shell example as a reader would (the venv's tools first on PATH); its
+    stdout, once it has exited 0."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
 @pytest.mark.parametrize(("where", "code"), SHELL, ids=[w for w, _ in SHELL])
 def test_shell_example(
     where: str, code: str, open_server: BackgroundServer, tmp_path: Path
@@ -156,17 +172,8 @@ def test_shell_example(
         script += '\ntest -n "$MOCKGW_URL" && curl -sf "$MOCKGW_URL/__mockgw/health"\nkill %1\n'
     # Examples run where a user would: next to a scenarios/ folder (the shipped library).
     (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
-    assert '"error"' not in result.stdout, result.stdout
+    out = _bash(script, tmp_path, where)
+    assert '"error"' not in out, out
 
 
 def _admin_examples() -> list[tuple[str, str, Any]]:
@@ -197,26 +204,21 @@ def _shape(value: Any) -> Any:
     return "number" if isinstance(value, (int, float)) else type(value).__name__
 
 
+def _replay_admin(url: str, cwd: Path, run: str) -> None:
+    """admin.md's commands in order; every answer has the shape the page shows."""
+    for where, code, answer in _admin_examples():
+        out = _bash(code.replace(DEFAULT_URL, url), cwd, f"{where} ({run} run)")
+        if answer is None:
+            assert out == "", where
+        else:
+            assert _shape(json.loads(out)) == _shape(answer), f"{where} ({run} run)"
+
+
 def test_admin_reference_answers_as_documented(tmp_path: Path) -> None:
-    examples = _admin_examples()
-    assert len(examples) >= 20
+    assert len(_admin_examples()) >= 20
     (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     with BackgroundServer(ServerConfig(port=0)) as fresh:
-        for where, code, answer in examples:
-            result = subprocess.run(
-                ["bash", "-euo", "pipefail", "-c", code.replace(DEFAULT_URL, fresh.url)],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
-            assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
-            if answer is None:
-                assert result.stdout == "", where
-            else:
-                assert _shape(json.loads(result.stdout)) == _shape(answer), where
+        _replay_admin(fresh.url, tmp_path, "first")
 
 
 # Examples that talk to an already running server (the reader's `make run`) rather than
@@ -235,16 +237,7 @@ def _run_example(language: str, where: str, code: str, url: str, cwd: Path) -> N
     if language == "python":
         exec(compile(source, where, "exec"), {"__name__": "__docs__"})
         return
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", source],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 0, f"{where}\n{result.stdout}\n{result.stderr}"
+    _bash(source, cwd, where)
 
 
 def test_server_examples_found() -> None:
@@ -274,21 +267,7 @@ def test_server_example_runs_twice(
 def test_admin_reference_runs_twice(tmp_path: Path) -> None:
     """admin.md says its sequence can be run again on the same server: it ends with
     ``POST reset``. Both passes answer every command as documented."""
-    examples = _admin_examples()
     (tmp_path / "scenarios").symlink_to(LIBRARY_DIR)
     with BackgroundServer(ServerConfig(port=0)) as server:
-        for attempt in ("first", "second"):
-            for where, code, answer in examples:
-                env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-                result = subprocess.run(
-                    ["bash", "-euo", "pipefail", "-c", code.replace(DEFAULT_URL, server.url)],
-                    cwd=tmp_path,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=30,
-                )
-                assert result.returncode == 0, f"{where} ({attempt} run)\n{result.stderr}"
-                if answer is not None:
-                    shown = _shape(json.loads(result.stdout))
-                    assert shown == _shape(answer), f"{where} ({attempt} run)"
+        for run in ("first", "second"):
+            _replay_admin(server.url, tmp_path, run)
