@@ -7,6 +7,7 @@ process must exit 0 within 5 s, and the ready file must be gone.
 
 from __future__ import annotations
 
+import functools
 import json
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 @pytest.mark.slow
-def test_ci_job_admin_sdks_and_graceful_sigterm(served: Served) -> None:  # noqa: C901 (one job, in order)
+def test_ci_job_admin_sdks_and_graceful_sigterm(served: Served) -> None:
     # Admin API: a session with the scenario, as a job in another language would.
     status, body = served.admin("POST", "/sessions", {"id": "job-1", "scenario": "ci"})
     assert (status, body["prefix"]) == (201, "/session/job-1")
@@ -112,35 +113,28 @@ def test_ci_job_admin_sdks_and_graceful_sigterm(served: Served) -> None:  # noqa
     started = threading.Barrier(3, timeout=10)
     results: dict[str, Any] = {}
 
-    def openai_stream() -> None:
-        try:
-            with oai.chat.completions.stream(
-                model=OPENAI_MODEL, messages=[{"role": "user", "content": "long"}]
-            ) as stream:
-                for event in stream:
-                    if event.type == "content.delta":
-                        started.wait()
-                        break
-                final = stream.get_final_completion()
-            results["openai"] = final
-        except BaseException as exc:  # reported by the main thread
-            results["openai"] = exc
-            started.abort()
-
-    def anthropic_stream() -> None:
-        try:
-            with ant.messages.stream(
-                model=ANTHROPIC_MODEL, max_tokens=500, messages=[{"role": "user", "content": "x"}]
-            ) as stream:
-                for event in stream:
-                    if event.type == "text":
-                        started.wait()
-                        break
-                final = stream.get_final_message()
-            results["anthropic"] = final
-        except BaseException as exc:
-            results["anthropic"] = exc
-            started.abort()
+    openai_stream = functools.partial(
+        _hold_stream,
+        lambda: oai.chat.completions.stream(
+            model=OPENAI_MODEL, messages=[{"role": "user", "content": "long"}]
+        ),
+        "content.delta",
+        lambda stream: stream.get_final_completion(),
+        started,
+        results,
+        "openai",
+    )
+    anthropic_stream = functools.partial(
+        _hold_stream,
+        lambda: ant.messages.stream(
+            model=ANTHROPIC_MODEL, max_tokens=500, messages=[{"role": "user", "content": "x"}]
+        ),
+        "text",
+        lambda stream: stream.get_final_message(),
+        started,
+        results,
+        "anthropic",
+    )
 
     threads = [threading.Thread(target=openai_stream), threading.Thread(target=anthropic_stream)]
     for thread in threads:
@@ -172,6 +166,29 @@ def test_ci_job_admin_sdks_and_graceful_sigterm(served: Served) -> None:  # noqa
     output = served.process.communicate(timeout=5)[0]
     assert output.splitlines()[0] == f"mockgw listening on {served.url}"
     assert "Traceback" not in output
+
+
+def _hold_stream(
+    open_stream: Callable[[], Any],
+    first: str,
+    final: Callable[[Any], Any],
+    started: threading.Barrier,
+    results: dict[str, Any],
+    key: str,
+) -> None:
+    """Read a stream up to its first ``first`` event, meet the others at ``started``, then
+    read it to the end: ``results[key]`` is the final object, or what went wrong."""
+    try:
+        with open_stream() as stream:
+            for event in stream:
+                if event.type == first:
+                    started.wait()
+                    break
+            outcome = final(stream)
+        results[key] = outcome
+    except BaseException as exc:  # reported by the main thread
+        results[key] = exc
+        started.abort()
 
 
 def test_stale_ready_file_is_removed_even_when_startup_fails(

@@ -166,7 +166,7 @@ def ask(server: BackgroundServer, api: Api, text: str, **options: Any) -> str:
     return "".join(b.text for b in message.content if b.type == "text")
 
 
-def stream_text(  # noqa: C901 (both SDKs' stream shapes, side by side)
+def stream_text(
     server: BackgroundServer,
     api: Api,
     text: str,
@@ -180,42 +180,54 @@ def stream_text(  # noqa: C901 (both SDKs' stream shapes, side by side)
     read and the finish reason of the last chunk, if any)."""
     session = new_session()
     if api == "openai":
-        messages: Any = [{"role": "user", "content": text}]
         with openai_client(server, session, timeout=timeout) as oai:
-            if mode == "raw":
-                finish = None
-                for chunk in oai.chat.completions.create(
-                    model=OPENAI_MODEL, messages=messages, stream=True
-                ):
-                    for choice in chunk.choices:
-                        parts.extend([choice.delta.content] if choice.delta.content else [])
-                        finish = choice.finish_reason or finish
-                return "".join(parts), finish
-            with oai.chat.completions.stream(model=OPENAI_MODEL, messages=messages) as events:
-                for event in events:
-                    if event.type == "content.delta":
-                        parts.append(event.delta)
-                final = events.get_final_completion().choices[0]
-            return final.message.content or "", final.finish_reason
+            return _openai_stream(oai, text, parts, mode=mode)
     with anthropic_client(server, session, timeout=timeout) as ant:
-        request: dict[str, Any] = {
-            "model": ANTHROPIC_MODEL,
-            "max_tokens": 256,
-            "messages": [{"role": "user", "content": text}],
-        }
-        if mode == "raw":
-            stop = None
-            for event in ant.messages.create(**request, stream=True):
-                if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    parts.append(event.delta.text)
-                elif event.type == "message_delta":
-                    stop = event.delta.stop_reason
-            return "".join(parts), stop
-        with ant.messages.stream(**request) as stream:
-            parts.extend(stream.text_stream)
-            message = stream.get_final_message()
-        text_blocks = "".join(b.text for b in message.content if b.type == "text")
-        return text_blocks, message.stop_reason
+        return _anthropic_stream(ant, text, parts, mode=mode)
+
+
+def _openai_stream(
+    oai: openai.OpenAI, text: str, parts: list[str], *, mode: Mode
+) -> tuple[str, str | None]:
+    messages: Any = [{"role": "user", "content": text}]
+    if mode == "raw":
+        finish = None
+        for chunk in oai.chat.completions.create(
+            model=OPENAI_MODEL, messages=messages, stream=True
+        ):
+            for choice in chunk.choices:
+                parts.extend([choice.delta.content] if choice.delta.content else [])
+                finish = choice.finish_reason or finish
+        return "".join(parts), finish
+    with oai.chat.completions.stream(model=OPENAI_MODEL, messages=messages) as events:
+        for event in events:
+            if event.type == "content.delta":
+                parts.append(event.delta)
+        final = events.get_final_completion().choices[0]
+    return final.message.content or "", final.finish_reason
+
+
+def _anthropic_stream(
+    ant: anthropic.Anthropic, text: str, parts: list[str], *, mode: Mode
+) -> tuple[str, str | None]:
+    request: dict[str, Any] = {
+        "model": ANTHROPIC_MODEL,
+        "max_tokens": 256,
+        "messages": [{"role": "user", "content": text}],
+    }
+    if mode == "raw":
+        stop = None
+        for event in ant.messages.create(**request, stream=True):
+            if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                parts.append(event.delta.text)
+            elif event.type == "message_delta":
+                stop = event.delta.stop_reason
+        return "".join(parts), stop
+    with ant.messages.stream(**request) as stream:
+        parts.extend(stream.text_stream)
+        message = stream.get_final_message()
+    text_blocks = "".join(b.text for b in message.content if b.type == "text")
+    return text_blocks, message.stop_reason
 
 
 # --- retries -----------------------------------------------------------------------------
