@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench dist clean
+.PHONY: run test test-floors lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,16 @@ lint: $(DEVSTAMP)
 	$(BIN)/ruff format --check mockgw tests bench
 	$(BIN)/mypy
 
+# Branch coverage of mockgw (its `mockgw serve` subprocesses included), gated by
+# [tool.coverage.report] fail_under in pyproject.toml.
 test: lint
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term
+
+# The suite against the lowest dependency versions pyproject allows (downloads them into
+# $(FLOORS_VENV)); not part of `make test`.
+FLOORS_VENV ?= /tmp/mockgw-floors
+test-floors:
+	$(PYTHON) tools/floors.py --venv $(FLOORS_VENV)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
