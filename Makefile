@@ -29,8 +29,8 @@ run: $(STAMP)
 	$(BIN)/mockgw serve --host $(HOST) --port $(PORT) $(foreach dir,$(SCENARIOS),--scenarios $(dir))
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check mockgw tests bench
-	$(BIN)/ruff format --check mockgw tests bench
+	$(BIN)/ruff check mockgw tests bench tools
+	$(BIN)/ruff format --check mockgw tests bench tools
 	$(BIN)/mypy
 
 # Branch coverage of mockgw (its `mockgw serve` subprocesses included), gated by
@@ -41,8 +41,9 @@ test: lint
 # The suite against the lowest dependency versions pyproject allows (downloads them into
 # $(FLOORS_VENV)); not part of `make test`.
 FLOORS_VENV ?= /tmp/mockgw-floors
+FLOORS_PYTHON ?= $(PYTHON)
 test-floors:
-	$(PYTHON) tools/floors.py --venv $(FLOORS_VENV)
+	python3 tools/floors.py --venv $(FLOORS_VENV) --python $(FLOORS_PYTHON)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
