@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench dist clean
+.PHONY: run test test-floors lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,21 @@ run: $(STAMP)
 	$(BIN)/mockgw serve --host $(HOST) --port $(PORT) $(foreach dir,$(SCENARIOS),--scenarios $(dir))
 
 lint: $(DEVSTAMP)
-	$(BIN)/ruff check mockgw tests bench
-	$(BIN)/ruff format --check mockgw tests bench
+	$(BIN)/ruff check mockgw tests bench tools
+	$(BIN)/ruff format --check mockgw tests bench tools
 	$(BIN)/mypy
 
+# Branch coverage of mockgw (its `mockgw serve` subprocesses included), gated by
+# [tool.coverage.report] fail_under in pyproject.toml.
 test: lint
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term
+
+# The suite against the lowest dependency versions pyproject allows (downloads them into
+# $(FLOORS_VENV)); not part of `make test`.
+FLOORS_VENV ?= /tmp/mockgw-floors
+FLOORS_PYTHON ?= $(PYTHON)
+test-floors:
+	python3 tools/floors.py --venv $(FLOORS_VENV) --python $(FLOORS_PYTHON)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
@@ -50,4 +59,4 @@ dist: $(DEVSTAMP)
 	$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist .coverage .coverage.*
