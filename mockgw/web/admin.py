@@ -81,7 +81,8 @@ def unrouted(request: web.Request, token: str | None) -> web.Response:
         {
             route.method
             for resource in request.app.router.resources()
-            if resource.canonical.startswith(PREFIX + "/") and _matches(resource, request.path)
+            if resource.canonical.startswith(PREFIX + "/")
+            and resource_matches(resource, request.path)
             for route in resource
         }
     )
@@ -90,7 +91,8 @@ def unrouted(request: web.Request, token: str | None) -> web.Response:
     return _error(404, f"no admin route {request.method} {request.path}")
 
 
-def _matches(resource: web.AbstractResource, path: str) -> bool:
+def resource_matches(resource: web.AbstractResource, path: str) -> bool:
+    """Whether ``resource`` serves ``path`` (for the methods an ``Allow`` lists)."""
     info = resource.get_info()
     pattern = info.get("pattern")
     if pattern is not None:

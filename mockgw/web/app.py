@@ -166,19 +166,11 @@ def _allowed_methods(request: web.Request) -> list[str]:
         {
             route.method
             for resource in request.app.router.resources()
-            if _matches(resource, path)
+            if admin.resource_matches(resource, path)
             for route in resource
             if route.method != hdrs.METH_ANY  # the catch-all itself
         }
     )
-
-
-def _matches(resource: web.AbstractResource, path: str) -> bool:
-    info = resource.get_info()
-    pattern = info.get("pattern")
-    if pattern is not None:
-        return bool(pattern.fullmatch(path))
-    return info.get("path") == path
 
 
 async def health(request: web.Request) -> web.Response:
