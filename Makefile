@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-floors lint ruff typecheck suite bench dist clean
+.PHONY: run test test-floors lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,25 +28,15 @@ SCENARIOS ?=
 run: $(STAMP)
 	$(BIN)/mockgw serve --host $(HOST) --port $(PORT) $(foreach dir,$(SCENARIOS),--scenarios $(dir))
 
-lint: ruff typecheck
-
-ruff: $(DEVSTAMP)
+lint: $(DEVSTAMP)
 	$(BIN)/ruff check mockgw tests bench tools
 	$(BIN)/ruff format --check mockgw tests bench tools
-
-typecheck: $(DEVSTAMP)
 	$(BIN)/mypy
 
 # Branch coverage of mockgw (its `mockgw serve` subprocesses included), gated by
 # [tool.coverage.report] fail_under in pyproject.toml.
-suite: $(DEVSTAMP)
+test: lint
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=term
-
-# Everything `lint` checks, then the suite. mypy runs beside pytest rather than before it:
-# a cold mypy takes ~30 s of one core, and the suite leaves a core partly idle while its
-# tests wait on sockets and timers. Either failing fails `make test`.
-test: ruff
-	$(MAKE) --no-print-directory -j2 typecheck suite
 
 # The suite against the lowest dependency versions pyproject allows (downloads them into
 # $(FLOORS_VENV)); not part of `make test`.
