@@ -4,6 +4,11 @@ VENV   ?= .venv
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 BIN    := $(VENV)/bin
+
+# Python caches compiled modules in __pycache__ unless told not to; some CI images say
+# PYTHONDONTWRITEBYTECODE=1, which makes every process of the suite (xdist workers and each
+# `mockgw serve` it starts) compile mockgw, pydantic and the SDKs from source again.
+unexport PYTHONDONTWRITEBYTECODE
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
@@ -15,7 +20,8 @@ $(BIN)/python:
 
 # With the official SDKs: the README's Python examples run with $(BIN)/python.
 # --no-compile: pip would byte-compile every file of every package (the SDKs alone are
-# thousands) — 19 of a fresh install's 32 s here; Python compiles what is imported, once.
+# thousands), 19 of a fresh install's 32 s here; Python compiles what is imported, once,
+# and keeps it (see PYTHONDONTWRITEBYTECODE above).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --no-compile -e '.[sdk]'
 	touch $@
