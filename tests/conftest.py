@@ -31,3 +31,9 @@ def open_server() -> Iterator[BackgroundServer]:
     """As ``make run`` serves: any key, unknown fields warned about, shipped scenarios."""
     with BackgroundServer(ServerConfig(port=0)) as running:
         yield running
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: xdist hands tests out in this order, so a 27 s test collected late
+    would run alone at the end while the other worker sits idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
