@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import anthropic
 import openai
@@ -8,6 +8,7 @@ import pytest
 
 from mockgw.background import BackgroundServer
 from tests.conftest import API_KEY
+from tests.functional.serve_support import Server
 
 
 @pytest.fixture
@@ -36,3 +37,17 @@ async def aant(server: BackgroundServer) -> AsyncIterator[anthropic.AsyncAnthrop
         base_url=server.url, api_key=API_KEY, max_retries=0
     ) as client:
         yield client
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[[list[str]], Server]]:
+    started: list[Server] = []
+
+    def start(args: list[str]) -> Server:
+        server = Server(args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import anthropic
 import openai
@@ -130,6 +130,31 @@ def _anthropic_args(text: str, extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _ClientOptions(TypedDict):
+    base_url: str
+    api_key: str
+    max_retries: int
+    default_headers: dict[str, str]
+
+
+def _client_options(
+    server: BackgroundServer,
+    api: Api,
+    scenario: str | None,
+    session: str | None,
+    prefix: str,
+    headers: Mapping[str, str] | None,
+    max_retries: int,
+) -> _ClientOptions:
+    """What both SDKs' clients, sync and async, are built with."""
+    return {
+        "base_url": base_url(server, api, prefix),
+        "api_key": API_KEY,
+        "max_retries": max_retries,
+        "default_headers": {**selection_headers(scenario, session), **(headers or {})},
+    }
+
+
 class SyncChat:
     """One sync SDK client of ``api``, choosing scenario/session by header or URL prefix."""
 
@@ -145,24 +170,13 @@ class SyncChat:
         max_retries: int = 0,
     ) -> None:
         self.api = api
-        default_headers = {**selection_headers(scenario, session), **(headers or {})}
-        url = base_url(server, api, prefix)
+        options = _client_options(server, api, scenario, session, prefix, headers, max_retries)
         self.openai: openai.OpenAI | None = None
         self.anthropic: anthropic.Anthropic | None = None
         if api == "openai":
-            self.openai = openai.OpenAI(
-                base_url=url,
-                api_key=API_KEY,
-                max_retries=max_retries,
-                default_headers=default_headers,
-            )
+            self.openai = openai.OpenAI(**options)
         else:
-            self.anthropic = anthropic.Anthropic(
-                base_url=url,
-                api_key=API_KEY,
-                max_retries=max_retries,
-                default_headers=default_headers,
-            )
+            self.anthropic = anthropic.Anthropic(**options)
 
     def say(self, text: str, **extra: Any) -> Answer:
         """Send one user message; ``extra`` are SDK keyword arguments for this API."""
@@ -200,24 +214,13 @@ class AsyncChat:
         headers: Mapping[str, str] | None = None,
         max_retries: int = 0,
     ) -> None:
-        default_headers = {**selection_headers(scenario, session), **(headers or {})}
-        url = base_url(server, api, prefix)
+        options = _client_options(server, api, scenario, session, prefix, headers, max_retries)
         self.openai: openai.AsyncOpenAI | None = None
         self.anthropic: anthropic.AsyncAnthropic | None = None
         if api == "openai":
-            self.openai = openai.AsyncOpenAI(
-                base_url=url,
-                api_key=API_KEY,
-                max_retries=max_retries,
-                default_headers=default_headers,
-            )
+            self.openai = openai.AsyncOpenAI(**options)
         else:
-            self.anthropic = anthropic.AsyncAnthropic(
-                base_url=url,
-                api_key=API_KEY,
-                max_retries=max_retries,
-                default_headers=default_headers,
-            )
+            self.anthropic = anthropic.AsyncAnthropic(**options)
 
     async def say(self, text: str, **extra: Any) -> Answer:
         if self.openai is not None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +20,10 @@ import yaml
 from mockgw._version import __version__
 from mockgw.cli import EXIT_BROKEN_PIPE, SCHEMA_ID, main
 from mockgw.scenarios.library import LIBRARY_DIR
+from tests.functional.serve_support import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = LIBRARY_DIR
-LISTENING = "mockgw listening on http://127.0.0.1:"
 BROKEN = "scenario: broken\nrules:\n  - when:\n      last_usr: hi\n    reply: {text: x}\n"
 
 
@@ -287,70 +284,6 @@ def test_watch_without_scenarios_is_refused(capsys: pytest.CaptureFixture[str]) 
     # In-process: argument checks happen before anything is bound.
     assert main(["serve", "--port", "0", "--watch"]) == 2
     assert capsys.readouterr().err == "mockgw: --watch needs --scenarios DIR to watch\n"
-
-
-class Server:
-    """A ``mockgw serve`` subprocess with its stderr collected by a thread."""
-
-    def __init__(self, args: list[str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockgw", "serve", "--port", "0", "--quiet", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.stderr: queue.Queue[str] = queue.Queue()
-        self.stderr_text = ""
-        threading.Thread(target=self._drain, daemon=True).start()
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline().rstrip("\n")
-        assert first.startswith(LISTENING), first
-        self.url = f"http://127.0.0.1:{int(first.removeprefix(LISTENING))}"
-
-    def _drain(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.stderr.put(line)
-
-    def read_stderr(self) -> str:
-        while not self.stderr.empty():
-            self.stderr_text += self.stderr.get_nowait()
-        return self.stderr_text
-
-    def reply_text(self) -> str:
-        request = urllib.request.Request(
-            self.url + "/v1/chat/completions",
-            data=json.dumps(
-                {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
-            ).encode(),
-            headers={"Authorization": "Bearer sk-test", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            body = json.load(response)
-        text: str = body["choices"][0]["message"]["content"]
-        return text
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(5)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-
-@pytest.fixture
-def start_server() -> Iterator[Callable[[list[str]], Server]]:
-    started: list[Server] = []
-
-    def start(args: list[str]) -> Server:
-        server = Server(args)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 def _eventually(condition: Callable[[], bool], seconds: float = 5.0) -> bool:

@@ -28,7 +28,7 @@ from mockgw.config import ServerConfig
 from mockgw.scenarios.engine import session_seed
 from mockgw.web.selection import SCENARIO_HEADER, SESSION_HEADER
 from tests.conftest import SHIPPED_SCENARIOS
-from tests.functional.test_scenario_cli import Server
+from tests.functional.serve_support import Server
 
 Api = Literal["openai", "anthropic"]
 Via = Literal["prefix", "header"]
@@ -455,27 +455,13 @@ def _post(url: str, session: str, text: str) -> int:
         return error.code
 
 
-@pytest.fixture
-def serve_process() -> Iterator[Callable[[list[str]], Server]]:
-    started: list[Server] = []
-
-    def start(args: list[str]) -> Server:
-        server = Server(args)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
 def test_serve_applies_chaos_file_and_seed(
-    tmp_path: Path, serve_process: Callable[[list[str]], Server]
+    tmp_path: Path, start_server: Callable[[list[str]], Server]
 ) -> None:
     chaos = tmp_path / "chaos.yaml"
     chaos.write_text(CHAOS_FILE, encoding="utf-8")
     args = ["--scenarios", str(SHIPPED_SCENARIOS), "--chaos", str(chaos), "--seed", "77"]
-    server = serve_process(args)
+    server = start_server(args)
     # A chaos rule is tried before the request's own scenario (echo)...
     assert _post(server.url, "cli", "boom") == 502
     # ...and the coin flips are the ones --seed 77 and the session predict.
