@@ -32,7 +32,7 @@ from mockgw.errors import UsageError
 from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import RESERVED_LABELS, UNMATCHED, Engine
 from mockgw.scenarios.loader import load_rules, load_text
-from mockgw.state.journal import Entry, Journal
+from mockgw.state.journal import NO_ROUTE, WRONG_METHOD, Entry, Journal
 from mockgw.state.runtime import Misses, Runtime
 from mockgw.web.app import RUNTIME
 
@@ -214,6 +214,8 @@ class GatewaySession:
         self.strict = strict
         self._inline = 0
         self._saved_env: dict[str, str | None] | None = None
+        # Sync SDK clients this session built, closed by close() with their connection pools.
+        self._clients: list[Any] = []
 
     # --- addresses ------------------------------------------------------------------
 
@@ -275,21 +277,32 @@ class GatewaySession:
         return self.gateway.runtime.misses(self.id)
 
     def check(self) -> None:
-        """Raise AssertionError if this strict session had requests no rule matched,
-        with their near-miss reports (pytest-httpserver's ``check_assertions``).
-        The pytest fixture calls it at teardown."""
-        misses = self.misses
-        if not self.strict or not misses.count:
+        """Raise AssertionError if this strict session had requests no rule matched, with
+        their near-miss reports, or requests to endpoints mockgw does not serve
+        (pytest-httpserver's ``check_assertions``). The pytest fixture calls it at teardown."""
+        if not self.strict:
             return
-        shown = misses.reports
-        more = misses.count - len(shown)
-        tail = f"\n\n(and {more} earlier ones)" if more else ""
-        raise AssertionError(
-            f"mockgw: {misses.count} request(s) matched no rule (strict mode; "
-            f"@pytest.mark.mockgw(strict=False) or session(strict=False) allows it):\n\n"
-            + "\n\n".join(shown)
-            + tail
-        )
+        misses = self.misses
+        unserved = [e for e in self.requests() if e.code in (NO_ROUTE, WRONG_METHOD)]
+        allow = "strict mode; @pytest.mark.mockgw(strict=False) or session(strict=False) allows it"
+        problems: list[str] = []
+        if misses.count:
+            shown = misses.reports
+            more = misses.count - len(shown)
+            tail = f"\n\n(and {more} earlier ones)" if more else ""
+            problems.append(
+                f"mockgw: {misses.count} request(s) matched no rule ({allow}):\n\n"
+                + "\n\n".join(shown)
+                + tail
+            )
+        if unserved:
+            # A client calling an endpoint mockgw lacks got a 404/405 it may have swallowed.
+            problems.append(
+                f"mockgw: {len(unserved)} request(s) to endpoints mockgw does not serve "
+                f"({allow}):\n" + "\n".join(f"  #{e.seq} {e.error}" for e in unserved)
+            )
+        if problems:
+            raise AssertionError("\n\n".join(problems))
 
     def assert_called(
         self,
@@ -334,9 +347,17 @@ class GatewaySession:
         """An ``openai.OpenAI`` pointed at this session (needs the openai package)."""
         import openai
 
-        return openai.OpenAI(base_url=self.openai_base_url, api_key=self.api_key, **kwargs)
+        return self._kept(
+            openai.OpenAI(base_url=self.openai_base_url, api_key=self.api_key, **kwargs)
+        )
+
+    def _kept(self, client: Any) -> Any:
+        self._clients.append(client)
+        return client
 
     def async_openai_client(self, **kwargs: Any) -> Any:
+        """An ``openai.AsyncOpenAI``; close it yourself (``async with`` it), since
+        close() is synchronous and cannot await its ``close()``."""
         import openai
 
         return openai.AsyncOpenAI(base_url=self.openai_base_url, api_key=self.api_key, **kwargs)
@@ -345,9 +366,12 @@ class GatewaySession:
         """An ``anthropic.Anthropic`` pointed at this session (needs the anthropic package)."""
         import anthropic
 
-        return anthropic.Anthropic(base_url=self.anthropic_base_url, api_key=self.api_key, **kwargs)
+        return self._kept(
+            anthropic.Anthropic(base_url=self.anthropic_base_url, api_key=self.api_key, **kwargs)
+        )
 
     def async_anthropic_client(self, **kwargs: Any) -> Any:
+        """An ``anthropic.AsyncAnthropic``; close it yourself, as for async_openai_client."""
         import anthropic
 
         return anthropic.AsyncAnthropic(
@@ -400,4 +424,7 @@ class GatewaySession:
         pytest fixture calls this at teardown, so a long run does not accumulate one
         scenario per test."""
         self._restore_env()
+        clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
         self.gateway.runtime.close_session(self.id)

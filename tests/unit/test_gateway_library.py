@@ -160,3 +160,31 @@ def test_a_session_reset_forgets_its_prompt_cache_and_only_its_own() -> None:
         mine.reset()
         assert cache(mine) == (written, 0)  # written again after the reset
         assert cache(other) == (0, written)  # the other session's cache is untouched
+
+
+def test_strict_check_reports_requests_to_endpoints_mockgw_does_not_serve() -> None:
+    # A client that swallows the 404 of an endpoint mockgw lacks still fails the check.
+    with MockGateway() as gateway:
+        session = gateway.session(scenario="echo")
+        client = session.openai_client(max_retries=0)
+        with pytest.raises(openai.NotFoundError):
+            client.post("/responses", body={"model": "gpt-4o", "input": "hi"}, cast_to=object)
+        with pytest.raises(
+            AssertionError,
+            match=r"1 request\(s\) to endpoints mockgw does not serve .*\n"
+            rf"  #\d+ no such endpoint: POST /session/{session.id}/v1/responses",
+        ):
+            session.check()
+        lenient = gateway.session(scenario="echo", strict=False)
+        with pytest.raises(openai.NotFoundError):
+            lenient.openai_client(max_retries=0).post("/responses", body={}, cast_to=object)
+        lenient.check()
+
+
+def test_close_closes_the_sync_clients_the_session_built() -> None:
+    with MockGateway() as gateway:
+        session = gateway.session(scenario="echo")
+        clients = [session.openai_client(), session.anthropic_client()]
+        assert not any(client.is_closed() for client in clients)
+        session.close()
+        assert all(client.is_closed() for client in clients)
