@@ -16,6 +16,7 @@ from aiohttp import web
 from mockgw.config import ServerConfig
 from mockgw.server import bound_port
 from mockgw.web.app import build_app
+from mockgw.web.protocol_log import protocol_log
 
 _START_TIMEOUT_SECONDS = 10.0
 
@@ -44,7 +45,9 @@ class BackgroundServer:
 
     async def _start(self) -> int:
         self.app = build_app(self.config)
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=1.0, logger=protocol_log
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)
         await site.start()

@@ -68,7 +68,8 @@ class ApiError(MockgwError):
         return f"ApiError({self.status}, {self.kind!r}, {self.message!r}, param={self.param!r})"
 
 
-BodyProblemKind = Literal["too_large", "content_type", "not_json", "not_object"]
+# "undecodable": the bytes could not be read as sent (a corrupt gzip or deflate body).
+BodyProblemKind = Literal["too_large", "content_type", "undecodable", "not_json", "not_object"]
 
 
 class BodyProblem(MockgwError):

@@ -18,6 +18,7 @@ from mockgw.config import ServerConfig
 from mockgw.errors import ConfigError
 from mockgw.web.app import build_app
 from mockgw.web.frame import access_log
+from mockgw.web.protocol_log import protocol_log
 
 # How long in-flight responses get to finish once a shutdown signal arrives.
 SHUTDOWN_GRACE_SECONDS = 3.0
@@ -109,7 +110,10 @@ async def _serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     runner = web.AppRunner(
-        build_app(config), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
+        build_app(config),
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        logger=protocol_log,
     )
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)

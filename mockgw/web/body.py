@@ -1,5 +1,8 @@
 """Reading a request body as a JSON object, with the size limit and content type.
 
+Every way reading a body can fail ends here, as one of the problems below: too large,
+not JSON, a Content-Encoding that does not decode.
+
 The failures are neutral (:class:`~mockgw.errors.BodyProblem`) because each API words
 them its own way; the codec that owns the route turns the problem into its provider's
 error.
@@ -52,6 +55,10 @@ async def read_json_object(request: web.Request, *, limit: int) -> dict[str, Any
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise BodyProblem("too_large", f"more than {limit} bytes") from exc
+    except web.RequestPayloadError:
+        # aiohttp decodes Content-Encoding as it reads; a corrupt body fails here.
+        encoding = request.headers.get("Content-Encoding", "identity")
+        raise BodyProblem("undecodable", encoding) from None
     if len(raw) > limit:
         raise BodyProblem("too_large", f"{len(raw)} bytes > {limit}")
     try:

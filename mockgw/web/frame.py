@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from mockgw.core.generate import unique_id
 from mockgw.core.keys import redact_headers
@@ -176,6 +177,34 @@ def header_safe(value: str) -> str:
     return safe if len(safe) <= MAX_HEADER_VALUE else safe[: MAX_HEADER_VALUE - 1] + "~"
 
 
+def client_text(value: str) -> str:
+    """``value``, a header value as aiohttp decoded it, as text that is safe to echo.
+
+    HTTP allows any byte from 0x80 up in a header value (obs-text). aiohttp decodes
+    the bytes as UTF-8 with ``surrogateescape``, so a byte that is not UTF-8 becomes a
+    lone surrogate, which no UTF-8 encoder (JSON bodies, SSE, hashing, ``hmac``) will
+    take. Valid UTF-8 stays as it is; each bad byte becomes U+FFFD.
+    """
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def client_safe(request: web.Request) -> web.Request:
+    """``request``, with every header value made safe to echo (:func:`client_text`).
+
+    The one place client-supplied header text is repaired: everything downstream
+    (scenario and session choice, credentials, version checks, templates, the
+    journal) reads the repaired copy. A request whose headers are ASCII, nearly every
+    one, is returned as it is, at the cost of one scan.
+    """
+    headers = request.headers
+    if all(map(str.isascii, headers.values())):
+        return request
+    repaired = CIMultiDict((name, client_text(value)) for name, value in headers.items())
+    return request.clone(headers=repaired)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -221,6 +250,7 @@ async def framed(
     """Run ``handler`` for ``request`` inside an exchange of ``codec``; ``journal`` (if
     any) records the request from now on, under ``session`` (by default the one the
     request chose), and ``metrics`` counts it once answered."""
+    request = client_safe(request)
     request_id = codec.request_id_prefix + unique_id(24)
     exchange = Exchange(
         request,

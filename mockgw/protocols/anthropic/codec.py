@@ -91,7 +91,10 @@ class CountTokens(JsonOperation):
 
     def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[None]:
         validated, unknown = validate_count_tokens_request(body, strict=strict)
-        coerced = validated.model_dump(by_alias=True, exclude_unset=True)
+        # Fields count_tokens does not know ("metadata", "stop_sequences": Messages-only)
+        # are ignored with a warning, so they must not reach the decoder unvalidated.
+        extra = set(validated.model_extra or ())
+        coerced = validated.model_dump(by_alias=True, exclude_unset=True, exclude=extra)
         return Decoded(to_chat_request(coerced), coerced, None, unknown)
 
     def answer(self, call: Call) -> dict[str, Any]:

@@ -51,6 +51,13 @@ def body_error(problem: BodyProblem) -> ApiError:
             "invalid_request_error",
             f"Invalid request: Content-Type must be application/json, got {problem.detail}",
         )
+    if problem.kind == "undecodable":
+        # Wording guessed (docs/deviations.md).
+        return ApiError(
+            400,
+            "invalid_request_error",
+            f"The request body is not valid {problem.detail} (its Content-Encoding).",
+        )
     if problem.kind == "not_object":
         return ApiError(
             400,

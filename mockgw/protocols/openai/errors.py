@@ -93,6 +93,14 @@ def body_error(problem: BodyProblem) -> ApiError:
             f"Invalid Content-Type header ({problem.detail}), expected application/json.",
             code="invalid_content_type",
         )
+    if problem.kind == "undecodable":
+        # Wording guessed (docs/deviations.md): the API's edge decodes bodies before it.
+        return ApiError(
+            400,
+            "invalid_request_error",
+            f"The request body is not valid {problem.detail} (its Content-Encoding).",
+            code="invalid_body",
+        )
     if problem.kind == "not_object":
         return ApiError(
             400,
