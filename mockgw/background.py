@@ -46,7 +46,12 @@ class BackgroundServer:
     async def _start(self) -> int:
         self.app = build_app(self.config)
         self._runner = web.AppRunner(
-            self.app, access_log=None, shutdown_timeout=1.0, logger=protocol_log
+            self.app,
+            access_log=None,
+            shutdown_timeout=1.0,
+            logger=protocol_log,
+            # web/content_encoding.py decodes request bodies, so that a bad one gets a 4xx.
+            auto_decompress=False,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port)

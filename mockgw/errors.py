@@ -68,7 +68,7 @@ class ApiError(MockgwError):
         return f"ApiError({self.status}, {self.kind!r}, {self.message!r}, param={self.param!r})"
 
 
-# "undecodable": the bytes could not be read as sent (a corrupt gzip or deflate body).
+# "undecodable": the bytes could not be read as sent (a corrupt gzip body, an unknown coding).
 BodyProblemKind = Literal["too_large", "content_type", "undecodable", "not_json", "not_object"]
 
 

@@ -114,6 +114,8 @@ async def _serve(
         access_log=None,
         shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
         logger=protocol_log,
+        # web/content_encoding.py decodes request bodies, so that a bad one gets a 4xx.
+        auto_decompress=False,
     )
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)

@@ -21,13 +21,16 @@ from aiohttp import web
 
 from mockgw._version import __version__
 from mockgw.core.keys import bearer_token
-from mockgw.errors import MockgwError
+from mockgw.errors import BodyProblem, MockgwError
 from mockgw.scenarios.engine import UNMATCHED, Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
 from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
+from mockgw.web.body import read_body
 from mockgw.web.metrics import metrics_handler
 
 PREFIX = "/__mockgw"
+# Scenario files and state documents, not prompts: far below the API's body limit.
+_MAX_BODY_BYTES = 8 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -106,7 +109,12 @@ def _is_yaml(request: web.Request) -> bool:
 
 async def _text(request: web.Request) -> str:
     try:
-        return (await request.read()).decode("utf-8")
+        raw = await read_body(request, limit=_MAX_BODY_BYTES)
+    except BodyProblem as problem:
+        status = 413 if problem.kind == "too_large" else 400
+        raise AdminError(status, f"the request body cannot be read: {problem}") from None
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         # request.text() would raise this out of the handler: a 500.
         raise AdminError(400, f"the request body is not UTF-8: {exc}") from None

@@ -1,7 +1,7 @@
 """Reading a request body as a JSON object, with the size limit and content type.
 
 Every way reading a body can fail ends here, as one of the problems below: too large,
-not JSON, a Content-Encoding that does not decode.
+not JSON, a Content-Encoding that does not decode (web/content_encoding.py).
 
 The failures are neutral (:class:`~mockgw.errors.BodyProblem`) because each API words
 them its own way; the codec that owns the route turns the problem into its provider's
@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from mockgw.errors import BodyProblem
+from mockgw.web.content_encoding import decode
 
 # Only bodies that spell a surrogate escape (\\ud800-\\udfff) need the slow check below.
 _ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -44,10 +45,8 @@ def _is_json_type(content_type: str) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
-async def read_json_object(request: web.Request, *, limit: int) -> dict[str, Any]:
-    # aiohttp reports "no header" as application/octet-stream, so look at the raw header.
-    if "Content-Type" in request.headers and not _is_json_type(request.content_type):
-        raise BodyProblem("content_type", request.headers["Content-Type"])
+async def read_body(request: web.Request, *, limit: int) -> bytes:
+    """The body's bytes, decoded as its Content-Encoding says, at most ``limit`` of them."""
     declared = request.content_length
     if declared is not None and declared > limit:
         raise BodyProblem("too_large", f"{declared} bytes > {limit}")
@@ -55,12 +54,19 @@ async def read_json_object(request: web.Request, *, limit: int) -> dict[str, Any
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise BodyProblem("too_large", f"more than {limit} bytes") from exc
-    except web.RequestPayloadError:
-        # aiohttp decodes Content-Encoding as it reads; a corrupt body fails here.
-        encoding = request.headers.get("Content-Encoding", "identity")
-        raise BodyProblem("undecodable", encoding) from None
+    except web.RequestPayloadError as exc:
+        # The framing broke (a chunked body cut short): what arrived is not the body.
+        raise BodyProblem("undecodable", " ".join(str(exc).split())) from None
     if len(raw) > limit:
         raise BodyProblem("too_large", f"{len(raw)} bytes > {limit}")
+    return decode(raw, request.headers.get("Content-Encoding"), limit=limit)
+
+
+async def read_json_object(request: web.Request, *, limit: int) -> dict[str, Any]:
+    # aiohttp reports "no header" as application/octet-stream, so look at the raw header.
+    if "Content-Type" in request.headers and not _is_json_type(request.content_type):
+        raise BodyProblem("content_type", request.headers["Content-Type"])
+    raw = await read_body(request, limit=limit)
     try:
         body = _DECODER.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

@@ -191,8 +191,23 @@ def test_a_corrupt_compressed_body_is_a_400(
     assert f"not valid {encoding}" in response.body.decode()
 
 
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return packer.compress(data) + packer.flush()
+
+
 @pytest.mark.parametrize(
-    ("encoding", "compress"), [("gzip", gzip.compress), ("deflate", zlib.compress)]
+    ("encoding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", _raw_deflate),  # no zlib header, as some clients send it
+        ("gzip", lambda b: gzip.compress(b[:10]) + gzip.compress(b[10:])),  # two members
+        ("identity", lambda b: b),
+        ("gzip, gzip", lambda b: gzip.compress(gzip.compress(b))),
+    ],
+    ids=["gzip", "x-gzip", "deflate", "raw-deflate", "gzip-members", "identity", "twice"],
 )
 def test_a_valid_compressed_body_is_read(
     keyed: BackgroundServer, encoding: str, compress: Any
@@ -200,6 +215,43 @@ def test_a_valid_compressed_body_is_read(
     headers = [OPENAI_KEY, JSON_TYPE, ("Content-Encoding", encoding.encode())]
     response = send(keyed.url, "POST", CHAT, headers, compress(CHAT_BODY.encode()))
     assert response.status == 200, response.body
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress"])
+@pytest.mark.parametrize("api", ["openai", "anthropic"])
+def test_an_unsupported_encoding_is_a_provider_400(
+    keyed: BackgroundServer, encoding: str, api: str
+) -> None:
+    path, headers = (
+        (CHAT, [OPENAI_KEY]) if api == "openai" else (MESSAGES, [ANTHROPIC_KEY, VERSION])
+    )
+    headers = [*headers, JSON_TYPE, ("Content-Encoding", encoding.encode())]
+    response = send(keyed.url, "POST", path, headers, b"\x8b\x00compressed?")
+    assert response.status == 400, response.body
+    (_openai_shaped if api == "openai" else _anthropic_shaped)(response)
+    assert f"Content-Encoding '{encoding}' is not supported" in response.body.decode()
+
+
+def test_a_body_that_inflates_past_the_limit_is_a_413() -> None:
+    config = ServerConfig(port=0, max_body_bytes=64 * 1024)
+    bomb = gzip.compress(b" " * (10 * 1024 * 1024))  # 10 KiB on the wire, 10 MiB inflated
+    assert len(bomb) < 64 * 1024
+    with BackgroundServer(config) as small:
+        headers = [OPENAI_KEY, JSON_TYPE, ("Content-Encoding", b"gzip")]
+        response = send(small.url, "POST", CHAT, headers, bomb)
+    assert response.status == 413, response.body
+    _openai_shaped(response)
+
+
+def test_the_admin_api_reads_bodies_the_same_way(keyed: BackgroundServer) -> None:
+    headers = [("Content-Type", b"application/yaml"), ("Content-Encoding", b"gzip")]
+    response = send(keyed.url, "POST", "/__mockgw/scenarios", headers, b"not gzip")
+    assert response.status == 400, response.body
+    assert response.json()["error"]["type"] == "mockgw_admin_error"
+    assert "not valid gzip" in response.json()["error"]["message"]
+    scenario = gzip.compress(b"scenario: zipped\nrules:\n  - reply: {text: unzipped}\n")
+    response = send(keyed.url, "POST", "/__mockgw/scenarios", headers, scenario)
+    assert response.status == 201, response.body
 
 
 # --- count_tokens reads only what it validated -------------------------------------------

@@ -98,7 +98,7 @@ def body_error(problem: BodyProblem) -> ApiError:
         return ApiError(
             400,
             "invalid_request_error",
-            f"The request body is not valid {problem.detail} (its Content-Encoding).",
+            f"The request body could not be decoded: {problem.detail}.",
             code="invalid_body",
         )
     if problem.kind == "not_object":
