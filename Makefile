@@ -41,7 +41,7 @@ lint: $(DEVSTAMP)
 	$(BIN)/ruff format --check mockgw tests bench tools
 	$(BIN)/mypy
 
-# Branch coverage of mockgw (its `mockgw serve` subprocesses included), gated by
+# Branch coverage of mockgw in the suite's own processes (CONTRIBUTING.md), gated by
 # [tool.coverage.report] fail_under in pyproject.toml.
 test: lint
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=term
