@@ -144,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="require 'Authorization: Bearer TOKEN' on the admin API (/__mockgw/, not health)",
     )
     run.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help=(
+            "also answer admin requests for this Host and from pages of this Origin host "
+            "(repeatable): a name, a .domain suffix, an IP, or '*' for any; loopback names "
+            "and the bound address always are"
+        ),
+    )
+    run.add_argument(
         "--journal-size",
         type=int,
         default=1000,
@@ -312,6 +323,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         max_wait_seconds=args.max_wait,
         admin_token=args.admin_token,
+        allowed_hosts=tuple(args.allow_host),
         journal_size=args.journal_size,
         api_keys=frozenset(args.api_key),
         strict=args.strict,

@@ -67,12 +67,14 @@ class MockGateway:
         max_wait_seconds: float = 30.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        allowed_hosts: Iterable[str] = (),
         codecs: Iterable[Callable[[], Codec]] | None = None,
     ) -> None:
         keys = frozenset(api_keys)
         self.config = ServerConfig(
             host=host,
             port=port,
+            allowed_hosts=tuple(allowed_hosts),
             scenarios_dir=Path(scenarios_dir) if scenarios_dir is not None else None,
             scenarios_dirs=tuple(Path(folder) for folder in scenarios_dirs),
             library=library,
