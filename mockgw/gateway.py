@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from mockgw.background import BackgroundServer
 from mockgw.codecs import STANDARD_CODECS
@@ -224,7 +225,8 @@ class GatewaySession:
     @property
     def url(self) -> str:
         """Base URL carrying this session: ``http://127.0.0.1:PORT/session/ID``."""
-        return f"{self.gateway.url}/session/{self.id}"
+        # Percent-encoded: an id may hold spaces, '%', '?' or non-ASCII (not '/').
+        return f"{self.gateway.url}/session/{quote(self.id, safe='')}"
 
     @property
     def openai_base_url(self) -> str:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from aiohttp import web
@@ -333,7 +334,8 @@ def routes(  # noqa: C901 (nested small handlers, one table; not one branching f
             _known(engine, _field(payload, "scenario"))
         runtime.create_session(session, scenario=scenario)
         return web.json_response(
-            {"id": session, "prefix": f"/session/{session}", "scenario": scenario}, status=201
+            {"id": session, "prefix": f"/session/{quote(session, safe='')}", "scenario": scenario},
+            status=201,
         )
 
     async def reset_session(request: web.Request) -> web.Response:
