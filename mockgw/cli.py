@@ -11,7 +11,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from mockgw._version import __version__
 from mockgw.config import DEFAULT_MAX_BODY_BYTES, ServerConfig
 from mockgw.core.models import ModelCatalogue
 from mockgw.errors import ConfigError
+from mockgw.exposure import ENV_TOKEN, bind_warning
 from mockgw.scenarios.loader import (
     SUFFIXES,
     Check,
@@ -137,11 +138,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="write the base URL to PATH once the server accepts connections",
     )
-    run.add_argument(
+    # Three sources: argv shows in `ps` to every user of the machine, so the file and
+    # the environment (MOCKGW_ADMIN_TOKEN) are the ones to use; a flag wins over the env.
+    token = run.add_mutually_exclusive_group()
+    token.add_argument(
         "--admin-token",
         default=None,
         metavar="TOKEN",
-        help="require 'Authorization: Bearer TOKEN' on the admin API (/__mockgw/, not health)",
+        help=(
+            "require 'Authorization: Bearer TOKEN' on the admin API (/__mockgw/, not health); "
+            f"visible in ps: prefer --admin-token-file or {ENV_TOKEN}"
+        ),
+    )
+    token.add_argument(
+        "--admin-token-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="read the admin token from PATH (one trailing newline is dropped)",
+    )
+    run.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help=(
+            "also answer admin requests for this Host and from pages of this Origin host "
+            "(repeatable): a name, a .domain suffix, an IP, or '*' for any; loopback names "
+            "and the bound address always are"
+        ),
     )
     run.add_argument(
         "--journal-size",
@@ -296,7 +321,31 @@ def health(url: str, *, timeout: float = HEALTH_TIMEOUT_SECONDS) -> int:
     return _write(json.dumps(document) + "\n")
 
 
-def config_from_args(args: argparse.Namespace) -> ServerConfig:
+def admin_token(given: str | None, path: Path | None, environ: Mapping[str, str]) -> str | None:
+    """The admin token from ``--admin-token``, ``--admin-token-file`` or the environment
+    (``MOCKGW_ADMIN_TOKEN``), in that order; None for none. An empty flag or file is a
+    mistake (``ConfigError``): it would look like a token and protect nothing. An empty
+    variable is no token, as an unset input of a CI system passes one."""
+    if given is not None:
+        if not given:
+            raise ConfigError("--admin-token is empty: give a token, or leave the flag out")
+        return given
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"--admin-token-file {path}: cannot read it: {exc}") from None
+        # One newline, as `echo` and editors leave it; anything else is the token's.
+        text = text.removesuffix("\n").removesuffix("\r")
+        if not text:
+            raise ConfigError(f"--admin-token-file {path}: the file is empty")
+        return text
+    return environ.get(ENV_TOKEN) or None
+
+
+def config_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> ServerConfig:
     if args.no_default_models:
         models = ModelCatalogue(args.model, accept_any=args.any_model)
     else:
@@ -311,7 +360,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         chaos=args.chaos,
         seed=args.seed,
         max_wait_seconds=args.max_wait,
-        admin_token=args.admin_token,
+        admin_token=admin_token(
+            args.admin_token, args.admin_token_file, os.environ if environ is None else environ
+        ),
+        allowed_hosts=tuple(args.allow_host),
         journal_size=args.journal_size,
         api_keys=frozenset(args.api_key),
         strict=args.strict,
@@ -332,7 +384,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: C901 (one branch pe
             return 2
         logging.basicConfig(level=logging.INFO, format="mockgw: %(message)s", stream=sys.stderr)
         try:
-            asyncio.run(serve(config_from_args(args), quiet=args.quiet, ready_file=args.ready_file))
+            config = config_from_args(args)
+            warning = bind_warning(config.host, token=config.admin_token is not None)
+            if warning is not None:
+                print(warning, file=sys.stderr, flush=True)
+            asyncio.run(serve(config, quiet=args.quiet, ready_file=args.ready_file))
         except ScenarioLoadError as exc:
             print(f"mockgw: not starting: invalid scenario files\n{exc}", file=sys.stderr)
             return 2

@@ -48,6 +48,9 @@ class ServerConfig:
     journal_size: int = 1000
     # When set, the admin API (all but health) needs "Authorization: Bearer <token>".
     admin_token: str | None = None
+    # Host names (a name, a ".domain" suffix, an IP, "*") the admin API answers for,
+    # besides the loopback names and the bound address: the --allow-host values.
+    allowed_hosts: tuple[str, ...] = ()
     # The wire formats served, each made afresh per server; the first is the default
     # for requests that no codec claims.
     codecs: tuple[Callable[[], Codec], ...] = STANDARD_CODECS

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from mockgw.background import BackgroundServer
 from mockgw.codecs import STANDARD_CODECS
@@ -67,12 +68,14 @@ class MockGateway:
         max_wait_seconds: float = 30.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        allowed_hosts: Iterable[str] = (),
         codecs: Iterable[Callable[[], Codec]] | None = None,
     ) -> None:
         keys = frozenset(api_keys)
         self.config = ServerConfig(
             host=host,
             port=port,
+            allowed_hosts=tuple(allowed_hosts),
             scenarios_dir=Path(scenarios_dir) if scenarios_dir is not None else None,
             scenarios_dirs=tuple(Path(folder) for folder in scenarios_dirs),
             library=library,
@@ -222,7 +225,8 @@ class GatewaySession:
     @property
     def url(self) -> str:
         """Base URL carrying this session: ``http://127.0.0.1:PORT/session/ID``."""
-        return f"{self.gateway.url}/session/{self.id}"
+        # Percent-encoded: an id may hold spaces, '%', '?' or non-ASCII (not '/').
+        return f"{self.gateway.url}/session/{quote(self.id, safe='')}"
 
     @property
     def openai_base_url(self) -> str:

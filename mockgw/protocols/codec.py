@@ -183,6 +183,10 @@ class Codec(abc.ABC):
     def no_match(self, failure: NoMatch) -> ApiError:
         return ApiError(404, "not_found_error", failure.report, code="mockgw_no_match")
 
+    def bad_session(self, message: str) -> ApiError:
+        """A session id (URL prefix or header) outside mockgw's rule: a 400."""
+        return ApiError(400, "invalid_request_error", message, code="mockgw_bad_session")
+
     def unknown_scenario(self, failure: UnknownScenario) -> ApiError:
         return ApiError(404, "not_found_error", failure.message, code="mockgw_unknown_scenario")
 

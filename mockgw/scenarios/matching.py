@@ -19,7 +19,7 @@ from typing import Any
 from multidict import CIMultiDictProxy
 
 from mockgw.core.chat import ChatRequest, ToolResult
-from mockgw.core.keys import SECRET_HEADERS, redact
+from mockgw.core.keys import is_secret_header, redact
 from mockgw.core.plan import Check
 from mockgw.scenarios.model import (
     Condition,
@@ -168,7 +168,7 @@ def _number_criterion(
 def _header_criterion(name: str, spec: Text) -> Criterion:
     description, predicate = text_predicate(spec)
     # A near miss is sent to the client and kept in the journal: never quote a credential.
-    show = _redacted if name.lower() in SECRET_HEADERS else _short
+    show = _redacted if is_secret_header(name) else _short
     return _value_criterion(f"header {name} {description}", _header_reader(name), predicate, show)
 
 

@@ -8,7 +8,6 @@ here only, whether the admin API, the library or the pytest plugin asks.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -24,12 +23,25 @@ from mockgw.scenarios.loader import LoadedScenario
 from mockgw.state.journal import Journal
 from mockgw.state.metrics import Metrics
 
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-SESSION_ID_RULE = "a session id is 1-100 letters, digits, '_', '.' or '-'"
+# The one rule for a session id, wherever it comes from: the /session/ID/ prefix, the
+# X-Mockgw-Session header, the admin API, the library. It is what a URL path segment and
+# a header value can both carry (no '/', no control characters), bounded so that a
+# client cannot make a journal key of any size. An id the API accepts must be one the
+# admin API can reset; a stricter admin rule once left such sessions stuck.
+MAX_SESSION_ID = 512
+SESSION_ID_RULE = (
+    f"a session id is 1-{MAX_SESSION_ID} printable characters without '/' "
+    "(percent-encode it in a URL path)"
+)
 
 
 def valid_session_id(session: object) -> bool:
-    return isinstance(session, str) and bool(_SESSION_ID.match(session))
+    return (
+        isinstance(session, str)
+        and 0 < len(session) <= MAX_SESSION_ID
+        and session.isprintable()
+        and "/" not in session
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,28 +3,29 @@
 Everything the pytest fixture does is reachable here: choose scenarios, add and
 remove rules at run time, create and reset sessions, read and set scenario state,
 read the journal (filtered, or as JSONL) and the near misses of unmatched requests.
-Bad input gets a 4xx with a message that says what was wrong; with ``--admin-token``
-every route but health needs ``Authorization: Bearer <token>``.
+Bad input gets a 4xx with a message that says what was wrong. Every route but health,
+and every path under the prefix that no route serves, passes the :class:`AdminGuard`
+first (Host, Origin, then ``--admin-token``).
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from aiohttp import web
 
 from mockgw._version import __version__
-from mockgw.core.keys import bearer_token
 from mockgw.errors import BodyProblem, MockgwError
 from mockgw.scenarios.engine import UNMATCHED, Engine
 from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
 from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
+from mockgw.web.admin_guard import AdminGuard
 from mockgw.web.body import read_body
 from mockgw.web.metrics import metrics_handler
 
@@ -50,19 +51,18 @@ def _error(status: int, message: str, **details: Any) -> web.Response:
     )
 
 
-def guarded(handler: Handler, token: str | None) -> Handler:
-    """The token check, and AdminError -> a JSON 4xx, around one admin handler.
+def guarded(handler: Handler, guard: AdminGuard) -> Handler:
+    """The guard's checks, and AdminError -> a JSON 4xx, around one admin handler.
 
     A wrapper per route rather than a middleware: middlewares run for every request,
-    and the API endpoints must not pay for the admin API.
+    and the API endpoints must not pay for the admin API. :func:`routes` wraps every
+    admin route in it, and :func:`unrouted` runs the same guard.
     """
 
     async def run(request: web.Request) -> web.StreamResponse:
-        if token:
-            # The scheme is required: a bare "Authorization: <token>" is not accepted.
-            given = bearer_token(request.headers) or ""
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return _error(401, "the admin API needs 'Authorization: Bearer <admin token>'")
+        refused = guard.refusal(request)
+        if refused is not None:
+            return refused
         try:
             return await handler(request)
         except AdminError as exc:
@@ -74,12 +74,14 @@ def guarded(handler: Handler, token: str | None) -> Handler:
     return run
 
 
-def unrouted(request: web.Request, token: str | None) -> web.Response:
-    """An admin-shaped 404 or 405 for a request under /__mockgw/ that no route serves."""
-    if token and not hmac.compare_digest(
-        (bearer_token(request.headers) or "").encode(), token.encode()
-    ):
-        return _error(401, "the admin API needs 'Authorization: Bearer <admin token>'")
+def unrouted(request: web.Request, guard: AdminGuard) -> web.Response:
+    """An admin-shaped 404 or 405 for a request under /__mockgw/ that no route serves.
+
+    Guarded too: which paths exist is not for a rebound page or a missing token.
+    """
+    refused = guard.refusal(request)
+    if refused is not None:
+        return refused
     allowed = sorted(
         {
             route.method
@@ -240,7 +242,7 @@ def _current_rules(engine: Engine, name: str) -> list[tuple[str, Any]]:
 
 
 def routes(  # noqa: C901 (nested small handlers, one table; not one branching function)
-    runtime: Runtime, token: str | None
+    runtime: Runtime, guard: AdminGuard
 ) -> list[web.RouteDef]:
     engine, journal = runtime.engine, runtime.journal
 
@@ -332,7 +334,8 @@ def routes(  # noqa: C901 (nested small handlers, one table; not one branching f
             _known(engine, _field(payload, "scenario"))
         runtime.create_session(session, scenario=scenario)
         return web.json_response(
-            {"id": session, "prefix": f"/session/{session}", "scenario": scenario}, status=201
+            {"id": session, "prefix": f"/session/{quote(session, safe='')}", "scenario": scenario},
+            status=201,
         )
 
     async def reset_session(request: web.Request) -> web.Response:
@@ -455,4 +458,5 @@ def routes(  # noqa: C901 (nested small handlers, one table; not one branching f
         web.post(f"{p}/reset", reset_all),
         web.get(f"{p}/metrics", metrics_handler(runtime)),
     ]
-    return [web.route(r.method, r.path, guarded(r.handler, token)) for r in table]
+    # Every admin route (the metrics scrape and any page added here) behind the guard.
+    return [web.route(r.method, r.path, guarded(r.handler, guard)) for r in table]

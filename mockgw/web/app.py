@@ -23,6 +23,7 @@ from mockgw.state.journal import NO_ROUTE, WRONG_METHOD, Journal
 from mockgw.state.runtime import Runtime
 from mockgw.watch import watcher
 from mockgw.web import admin
+from mockgw.web.admin_guard import AdminGuard
 from mockgw.web.frame import Exchange, RequestHandler, framed
 from mockgw.web.pipeline import handler
 from mockgw.web.selection import api_path, with_prefixes
@@ -111,7 +112,7 @@ def api_routes(runtime: Runtime) -> list[web.RouteDef]:
     return with_prefixes(table)
 
 
-def fallback(runtime: Runtime) -> RequestHandler:
+def fallback(runtime: Runtime, guard: AdminGuard) -> RequestHandler:
     """The last route: any path or method nothing else serves.
 
     aiohttp would answer with text/plain; SDKs expect the provider's JSON and admin
@@ -120,7 +121,6 @@ def fallback(runtime: Runtime) -> RequestHandler:
     journaled like any other, with mockgw's reason (``NO_ROUTE``, ``WRONG_METHOD``):
     a client calling an endpoint mockgw does not emulate must be visible.
     """
-    token = runtime.config.admin_token
 
     async def not_found(exchange: Exchange) -> web.StreamResponse:
         runtime.seen(exchange.session)  # a request used it: the admin API knows it now
@@ -139,7 +139,7 @@ def fallback(runtime: Runtime) -> RequestHandler:
     async def unmatched(request: web.Request) -> web.StreamResponse:
         if request.path.startswith(admin.PREFIX + "/"):
             # Not journaled: the journal is of requests to the API, not to mockgw itself.
-            return admin.unrouted(request, token)
+            return admin.unrouted(request, guard)
         codec = _claimed(runtime.codecs, request)
         session = _prefixed_session(request)
         return await framed(
@@ -191,12 +191,14 @@ def build_app(config: ServerConfig) -> web.Application:
     app[RUNTIME] = runtime = build_runtime(config)
     app.add_routes(api_routes(runtime))
     app.router.add_get("/__mockgw/health", health)
-    app.add_routes(admin.routes(runtime, config.admin_token))
+    # One guard for every admin route and unrouted admin path; health stays open.
+    guard = AdminGuard(bound=config.host, allowed=config.allowed_hosts, token=config.admin_token)
+    app.add_routes(admin.routes(runtime, guard))
     if config.watch and config.scenarios_dirs:
         app.cleanup_ctx.append(
             watcher(config.scenarios_dirs, runtime.engine, library=config.library)
         )
     # Last, so that it only sees what no other route serves. Not ".*": a path with an
     # encoded newline (%0A) would miss it and get aiohttp's plain-text 404.
-    app.router.add_route("*", r"/{tail:[\s\S]*}", fallback(runtime))
+    app.router.add_route("*", r"/{tail:[\s\S]*}", fallback(runtime, guard))
     return app

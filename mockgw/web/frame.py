@@ -30,7 +30,7 @@ from mockgw.protocols.codec import Codec
 from mockgw.state.journal import Entry, Headers, Journal
 from mockgw.state.journal import now as journal_now
 from mockgw.state.metrics import Metrics
-from mockgw.web.selection import chosen_session
+from mockgw.web.selection import DEFAULT_SESSION, SESSION_ID_RULE, chosen_session, valid_session_id
 
 log = logging.getLogger("mockgw")
 # One line per API request. No handler of its own: silent in a library or under pytest
@@ -252,13 +252,17 @@ async def framed(
     request chose), and ``metrics`` counts it once answered."""
     request = client_safe(request)
     request_id = codec.request_id_prefix + unique_id(24)
+    chosen = session if session is not None else chosen_session(request)
+    # The same rule as the admin API's: a session it could not reset is refused here.
+    # Journaled under the default session, since the id itself is what is wrong.
+    bad_session = not valid_session_id(chosen)
     exchange = Exchange(
         request,
         codec,
         request_id,
         time.perf_counter(),
         journal,
-        session if session is not None else chosen_session(request),
+        DEFAULT_SESSION if bad_session else chosen,
         metrics,
     )
     if journal is not None:
@@ -266,6 +270,8 @@ async def framed(
         journal.record(exchange.entry)
     failed = True
     try:
+        if bad_session:
+            raise codec.bad_session(SESSION_ID_RULE)
         response = await handler(exchange)
         failed = False
     except ApiError as error:

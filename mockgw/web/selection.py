@@ -13,7 +13,15 @@ import re
 from aiohttp import web
 
 from mockgw.scenarios.engine import DEFAULT_SESSION
-from mockgw.state.runtime import Runtime
+from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
+
+__all__ = [
+    "DEFAULT_SESSION",
+    "SESSION_ID_RULE",
+    "chosen_scenario",
+    "chosen_session",
+    "valid_session_id",
+]
 
 SCENARIO_HEADER = "X-Mockgw-Scenario"
 SESSION_HEADER = "X-Mockgw-Session"
@@ -23,6 +31,8 @@ PREFIXES = ("", "/s/{scenario}", "/session/{session}", "/session/{session}/s/{sc
 
 
 def chosen_session(request: web.Request) -> str:
+    """The session id the request names; the caller checks it (``valid_session_id``):
+    one rule for the prefix, the header and the admin API."""
     return (
         request.match_info.get("session") or request.headers.get(SESSION_HEADER) or DEFAULT_SESSION
     )

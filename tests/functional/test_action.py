@@ -248,6 +248,10 @@ def test_the_action_starts_mockgw_and_the_journal_action_collects_it(
         for s in json.loads(_get(url + "/__mockgw/scenarios", "adm-secret-1"))["scenarios"]
     }
     assert {"from-action", "also-from-action"} <= names
+    # The token reached mockgw by its environment: its command line (ps) does not show it.
+    command_line = Path(f"/proc/{run.env['MOCKGW_PID']}/cmdline").read_bytes()
+    assert b"serve" in command_line
+    assert b"adm-secret-1" not in command_line
     _chat(url, "seen by the journal", "from-action")
 
     collected = run_action(

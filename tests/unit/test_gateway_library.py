@@ -99,7 +99,7 @@ def test_misuse_raises_usage_errors_not_http_errors() -> None:
             UsageError, match=r"no scenario named 'wether'\. Did you mean 'weather'"
         ):
             gateway.session(scenario="wether")
-        with pytest.raises(UsageError, match="a session id is 1-100 letters"):
+        with pytest.raises(UsageError, match="a session id is 1-512 printable characters"):
             gateway.session(name="a/b c")
         with pytest.raises(UsageError, match="no scenario named 'nope'"):
             gateway.session().use("nope")
