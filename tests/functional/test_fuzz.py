@@ -126,6 +126,10 @@ HEADERS = [
     _named("X-Mockgw-Session", _either(b"s1", b"a b", "sessé".encode())),
     _named("X-Team", header_values),
     _named("Origin", _either(b"http://127.0.0.1", b"http://evil.example", b"null")),
+    # DNS rebinding: the admin API answers 403 to a Host it is not known by.
+    _named(
+        "Host", _either(b"127.0.0.1", b"localhost:1", b"evil.example", b"[::1]", b"a.localhost")
+    ),
     _named("Accept", _either(b"text/html", b"text/event-stream", b"*/*")),
     _named("X-Fuzz", header_values),
 ]
