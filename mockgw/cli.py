@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mockgw._version import __version__
-from mockgw.config import DEFAULT_MAX_BODY_BYTES, ServerConfig
+from mockgw.config import DEFAULT_JOURNAL_BYTES, DEFAULT_MAX_BODY_BYTES, ServerConfig
 from mockgw.core.models import ModelCatalogue
 from mockgw.errors import ConfigError
 from mockgw.exposure import ENV_TOKEN, bind_warning
@@ -29,6 +29,7 @@ from mockgw.scenarios.loader import (
 )
 from mockgw.scenarios.model import json_schema
 from mockgw.server import serve
+from mockgw.sizes import byte_size
 
 # A probe that waits longer than a container HEALTHCHECK's own timeout reports nothing.
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -174,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=1000,
         metavar="N",
         help="journal entries kept per session (default 1000)",
+    )
+    # --- bounds (issue 11) ---
+    run.add_argument(
+        "--journal-bytes",
+        type=byte_size,
+        default=DEFAULT_JOURNAL_BYTES,
+        metavar="SIZE",
+        help="bytes the whole journal may hold, e.g. 64MiB (default 256MiB; oldest dropped)",
     )
     run.add_argument(
         "--quiet",
@@ -365,6 +374,7 @@ def config_from_args(
         ),
         allowed_hosts=tuple(args.allow_host),
         journal_size=args.journal_size,
+        journal_bytes=args.journal_bytes,
         api_keys=frozenset(args.api_key),
         strict=args.strict,
         models=models,

@@ -13,6 +13,9 @@ from mockgw.protocols.codec import Codec
 # The real Messages API accepts 32 MB; the OpenAI limit is not published, so both
 # endpoints share Anthropic's figure (docs/deviations.md).
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+# The whole journal's byte budget: with bodies cut at 64 KiB (state/journal.BODY_LIMIT),
+# a session's default 1000 entries fit (about 64 MiB) and several busy sessions still do.
+DEFAULT_JOURNAL_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +57,10 @@ class ServerConfig:
     # The wire formats served, each made afresh per server; the first is the default
     # for requests that no codec claims.
     codecs: tuple[Callable[[], Codec], ...] = STANDARD_CODECS
+
+    # --- bounds (issue 11) ---
+    # What the whole journal may hold, in bytes, across sessions (oldest dropped first).
+    journal_bytes: int = DEFAULT_JOURNAL_BYTES
 
     def __post_init__(self, scenarios_dir: Path | None) -> None:
         directories = tuple(Path(d) for d in self.scenarios_dirs)

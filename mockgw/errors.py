@@ -7,6 +7,7 @@
     ├── UsageError          the library called with an unknown scenario, a bad id...
     ├── ScenarioLoadError   scenario files with problems (mockgw.scenarios.loader)
     ├── TemplateError       a ``{{ }}`` template that cannot compile (scenarios.templates)
+    ├── RegexError          a scenario regex RE2 cannot run (scenarios.regex)
     └── AdminError          an admin API request it must refuse (web.admin)
 
 Codecs raise :class:`ApiError` with wording that matches their provider; the frame

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from mockgw.background import BackgroundServer
 from mockgw.codecs import STANDARD_CODECS
-from mockgw.config import ServerConfig
+from mockgw.config import DEFAULT_JOURNAL_BYTES, ServerConfig
 from mockgw.core.models import ModelCatalogue
 from mockgw.errors import UsageError
 from mockgw.protocols.codec import Codec
@@ -65,6 +65,7 @@ class MockGateway:
         seed: int = 0,
         chaos: str | None = None,
         journal_size: int = 1000,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         max_wait_seconds: float = 30.0,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -86,6 +87,7 @@ class MockGateway:
             seed=seed,
             chaos=chaos,
             journal_size=journal_size,
+            journal_bytes=journal_bytes,
             max_wait_seconds=max_wait_seconds,
             codecs=tuple(codecs) if codecs is not None else STANDARD_CODECS,
         )

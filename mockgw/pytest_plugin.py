@@ -57,11 +57,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "mockgw_journal_size", "journal entries kept per mockgw session (0 or more)", default="1000"
     )
+    parser.addini(
+        "mockgw_journal_bytes",
+        "bytes the whole mockgw journal may hold, e.g. 64MiB (default 256MiB)",
+        default="256MiB",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
     _journal_size(config)  # a bad value stops the run before collection, not in a fixture
+    _journal_bytes(config)
 
 
 def _journal_size(config: pytest.Config) -> int:
@@ -76,6 +82,15 @@ def _journal_size(config: pytest.Config) -> int:
             "valid values are whole numbers, 0 or more (0 keeps no journal entries)"
         )
     return size
+
+
+def _journal_bytes(config: pytest.Config) -> int:
+    from mockgw.sizes import parse_size  # loading the plugin imports no more of mockgw
+
+    try:
+        return parse_size(str(config.getini("mockgw_journal_bytes")))
+    except ValueError as exc:
+        raise pytest.UsageError(f"mockgw_journal_bytes: {exc}") from None
 
 
 def _scenarios_dir(config: pytest.Config) -> Path | None:
@@ -118,7 +133,10 @@ def mockgw_server(
     from mockgw.gateway import MockGateway
 
     journal_size = _journal_size(pytestconfig)
-    with MockGateway(scenarios_dir=mockgw_scenarios_dir, journal_size=journal_size) as gateway:
+    journal_bytes = _journal_bytes(pytestconfig)
+    with MockGateway(
+        scenarios_dir=mockgw_scenarios_dir, journal_size=journal_size, journal_bytes=journal_bytes
+    ) as gateway:
         yield gateway
 
 

@@ -29,6 +29,7 @@ from mockgw.scenarios.model import (
     TextMatch,
     ToolResultMatch,
 )
+from mockgw.scenarios.regex import compile_regex
 from mockgw.scenarios.templates import dig
 
 
@@ -129,7 +130,7 @@ def text_predicate(spec: Text) -> tuple[str, Callable[[str], bool]]:
         pattern = re.compile(fnmatch.translate(spec.glob), re.IGNORECASE if fold else 0)
         return f"matches glob {_short(spec.glob)}{suffix}", lambda v: bool(pattern.match(v))
     assert spec.regex is not None  # the model guarantees exactly one operator
-    regex = re.compile(spec.regex, re.IGNORECASE if fold else 0)
+    regex = compile_regex(spec.regex, ignore_case=fold)  # linear time: RE2
     return f"matches /{spec.regex}/{suffix}", lambda v: bool(regex.search(v))
 
 

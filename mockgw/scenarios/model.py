@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from mockgw.scenarios.regex import compile_regex
+
 NeutralFinish = Literal["end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"]
 NEUTRAL_FINISHES: tuple[NeutralFinish, ...] = typing.get_args(NeutralFinish)
 # Provider words users will naturally write, mapped to the neutral ones.
@@ -95,10 +97,7 @@ class TextMatch(_Strict):
                 + (f" (got {', '.join(given)})" if given else "")
             )
         if self.regex is not None:
-            try:
-                re.compile(self.regex)
-            except re.error as exc:
-                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+            compile_regex(self.regex, ignore_case=self.ignore_case)  # RegexError says why
         return self
 
 
@@ -134,10 +133,7 @@ class PathMatch(_Strict):
         if not given:
             raise ValueError("give at least one of 'equals', 'contains', 'regex' or 'exists'")
         if self.regex is not None:
-            try:
-                re.compile(self.regex)
-            except re.error as exc:
-                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+            compile_regex(self.regex)  # RegexError (a ValueError) says why
         return self
 
 

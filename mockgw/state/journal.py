@@ -1,8 +1,12 @@
 """The request journal: what clients sent and what they got, bounded and redacted.
 
 Entries are kept per session in ring buffers (``max_entries`` each, oldest dropped),
-and only the most recently active sessions are kept, so a long CI run never grows
-without limit. Credentials never enter it: auth headers are replaced before storage.
+only the most recently active sessions are kept, and the whole journal stays within a
+byte budget (``max_bytes``): past it, the oldest entries of the least recently active
+session go first. A body over :data:`BODY_LIMIT` bytes of JSON is kept as the start of its
+JSON text, marked ``body_truncated``, so one client sending megabyte prompts cannot make
+the journal hold gigabytes. Credentials never enter it: auth headers are replaced before
+storage.
 
 A request is recorded the moment it arrives, ``in_flight`` with no status yet, and
 completed in place when its answer has gone out, so a hung or stalled request is
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import threading
 import time
 from collections import OrderedDict, deque
@@ -24,10 +29,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from mockgw.config import DEFAULT_JOURNAL_BYTES
 from mockgw.errors import ConfigError
 
 DEFAULT_MAX_ENTRIES = 1000
 MAX_SESSIONS = 1000
+DEFAULT_MAX_BYTES = DEFAULT_JOURNAL_BYTES  # the budget's reasoning is in config.py
+# Prompts and tool results are rarely longer; a longer body is kept as its JSON's start.
+BODY_LIMIT = 64 * 1024
+# What an entry costs besides its body and headers: the object, its strings, the
+# bookkeeping (measured with tracemalloc at about 700 bytes; rounded up).
+ENTRY_OVERHEAD = 1024
+# Python's objects for a decoded JSON value take more than its text: about 64 bytes per
+# value (a str, a dict, a list slot) beyond it, measured on chat bodies of many short
+# messages, where they took up to 8 times the text.
+VALUE_OVERHEAD = 64
 
 # The journal's codes for requests no route answered; the wire carries the provider's own
 # 404, which names neither.
@@ -105,6 +121,10 @@ class Entry(Mapping[str, Any]):
     duration_ms: float
     in_flight: bool = False
     ignored: list[str] = field(default_factory=list)  # unknown body fields accepted
+    # The body's size as compact JSON (None without a body), and whether ``body`` is then
+    # only the start of that JSON text, as a string (the body was over BODY_LIMIT).
+    body_bytes: int | None = None
+    body_truncated: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.headers, Headers):  # built from JSON (Entry(**data))
@@ -139,35 +159,118 @@ _FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Entry))
 _KEYS = frozenset(_FIELDS)
 
 
+def stored_body(body: Any) -> tuple[Any, int | None, bool, int]:
+    """``body`` as the journal keeps it: (body, body_bytes, body_truncated, cost in bytes).
+
+    A body over BODY_LIMIT bytes of JSON becomes the start of that text (cut on a
+    character), so what is kept, and what it costs, is bounded whatever was sent.
+    """
+    if body is None:
+        return None, None, False, 0
+    # default=repr: a body built in code (Entry(**data)) may hold what JSON cannot.
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=repr)
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= BODY_LIMIT:
+        cost = len(data) + VALUE_OVERHEAD * (text.count(",") + text.count(":") + 1)
+        return body, len(data), False, cost
+    start = data[:BODY_LIMIT].decode("utf-8", "ignore")  # "ignore": a cut character goes
+    return start, len(data), True, len(start.encode("utf-8", "surrogatepass")) + 64
+
+
+def _cost(entry: Entry, body_cost: int) -> int:
+    headers = sum(len(name) + len(value) for name, value in entry.headers.items())
+    return ENTRY_OVERHEAD + headers + body_cost
+
+
 class Journal:
-    def __init__(self, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    def __init__(
+        self, *, max_entries: int = DEFAULT_MAX_ENTRIES, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
         if max_entries < 0:
             # deque(maxlen=-1) would raise on the first request, answering it with a 500.
             raise ConfigError(f"--journal-size {max_entries}: must be 0 or more")
+        if max_bytes < 0:
+            raise ConfigError(f"--journal-bytes {max_bytes}: must be 0 or more")
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._sessions: OrderedDict[str, deque[Entry]] = OrderedDict()
+        # What each stored entry costs, by id(): an entry is alive while it is stored, so
+        # its id is unique then; an entry not in here has been dropped (or never kept).
+        self._costs: dict[int, int] = {}
+        self._bytes = 0
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
+
+    @property
+    def bytes(self) -> int:
+        """What the stored entries cost, as counted against ``max_bytes``."""
+        with self._lock:
+            return self._bytes
 
     def next_seq(self) -> int:
         return next(self._seq)
 
     def record(self, entry: Entry) -> None:
+        body_cost = 0
+        if entry.body is not None and entry.body_bytes is None:
+            entry.body, entry.body_bytes, entry.body_truncated, body_cost = stored_body(entry.body)
+        elif entry.body is not None:  # already stored once (a copy recorded again)
+            body_cost = stored_body(entry.body)[3]
+        cost = _cost(entry, body_cost)
         with self._lock:
             entries = self._sessions.get(entry.session)
             if entries is None:
-                entries = self._sessions[entry.session] = deque(maxlen=self.max_entries)
+                entries = self._sessions[entry.session] = deque()
                 if len(self._sessions) > MAX_SESSIONS:
-                    self._sessions.popitem(last=False)
+                    self._drop_session(next(iter(self._sessions)))
             else:
                 self._sessions.move_to_end(entry.session)
+            if self.max_entries == 0:
+                return
+            if len(entries) >= self.max_entries:
+                self._forget(entries.popleft())
             entries.append(entry)
+            self._costs[id(entry)] = cost
+            self._bytes += cost
+            self._shrink()
 
     def update(self, entry: Entry, **fields: Any) -> None:
-        """Change a recorded entry in place (completing it, say), atomically for readers."""
+        """Change a recorded entry in place (completing it, say), atomically for readers.
+
+        A ``body`` is stored (cut, counted) the first time only: the frame passes the
+        same body again when it completes the entry.
+        """
+        body_cost: int | None = None
+        if "body" in fields:
+            if entry.body_bytes is not None or fields["body"] is None:
+                del fields["body"]
+            else:
+                body, size, truncated, body_cost = stored_body(fields["body"])
+                fields.update(body=body, body_bytes=size, body_truncated=truncated)
         with self._lock:
             for name, value in fields.items():
                 setattr(entry, name, value)
+            if body_cost and id(entry) in self._costs:
+                self._costs[id(entry)] += body_cost
+                self._bytes += body_cost
+                self._shrink()
+
+    def _forget(self, entry: Entry) -> None:
+        self._bytes -= self._costs.pop(id(entry), 0)
+
+    def _drop_session(self, session: str) -> None:
+        for entry in self._sessions.pop(session, ()):
+            self._forget(entry)
+
+    def _shrink(self) -> None:
+        """Drop entries until the budget holds: the least recently active session's
+        oldest first, since the newest requests are the ones a reader is after."""
+        while self._bytes > self.max_bytes and self._sessions:
+            session, entries = next(iter(self._sessions.items()))
+            if entries:
+                self._forget(entries.popleft())
+            if not entries:
+                del self._sessions[session]
 
     def has_session(self, session: str) -> bool:
         with self._lock:
@@ -211,8 +314,10 @@ class Journal:
         with self._lock:
             if session is None:
                 self._sessions.clear()
+                self._costs.clear()
+                self._bytes = 0
             else:
-                self._sessions.pop(session, None)
+                self._drop_session(session)
 
     def __len__(self) -> int:
         with self._lock:

@@ -27,6 +27,7 @@ from mockgw.scenarios.loader import LoadedScenario, ScenarioLoadError, load_text
 from mockgw.state.runtime import SESSION_ID_RULE, Runtime, valid_session_id
 from mockgw.web.admin_guard import AdminGuard
 from mockgw.web.body import read_body
+from mockgw.web.journal_export import send_json, send_jsonl
 from mockgw.web.metrics import metrics_handler
 
 PREFIX = "/__mockgw"
@@ -411,14 +412,12 @@ def routes(  # noqa: C901 (nested small handlers, one table; not one branching f
         text = {k: query[k] for k in ("session", "api", "rule") if k in query}
         return {**numbers, **text}
 
-    async def requests(request: web.Request) -> web.Response:
-        entries = journal.query(**_filters(request))
-        return web.json_response({"requests": [e.to_json() for e in entries]})
+    async def requests(request: web.Request) -> web.StreamResponse:
+        # Streamed: the journal may hold hundreds of megabytes (--journal-bytes).
+        return await send_json(request, journal.query(**_filters(request)))
 
-    async def requests_jsonl(request: web.Request) -> web.Response:
-        entries = journal.query(**_filters(request))
-        lines = "".join(json.dumps(e.to_json()) + "\n" for e in entries)
-        return web.Response(text=lines, content_type="application/x-ndjson")
+    async def requests_jsonl(request: web.Request) -> web.StreamResponse:
+        return await send_jsonl(request, journal.query(**_filters(request)))
 
     async def unmatched(request: web.Request) -> web.Response:
         entries = journal.query(**_filters(request))

@@ -76,7 +76,7 @@ def build_runtime(config: ServerConfig) -> Runtime:
     return Runtime(
         config=config,
         engine=build_engine(config, apis=tuple(c.name for c in codecs)),
-        journal=Journal(max_entries=config.journal_size),
+        journal=Journal(max_entries=config.journal_size, max_bytes=config.journal_bytes),
         codecs=codecs,
     )
 

@@ -18,7 +18,7 @@ import pytest
 
 from mockgw._version import __version__
 from mockgw.background import BackgroundServer
-from mockgw.cli import build_parser, main
+from mockgw.cli import build_parser, config_from_args, main
 from mockgw.config import ServerConfig
 
 
@@ -201,3 +201,14 @@ def test_health_fails_when_the_answer_is_not_mockgws(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.rstrip("\n").endswith(reason)
+
+
+def test_journal_bytes_takes_a_size_with_a_unit(capsys: pytest.CaptureFixture[str]) -> None:
+    args = build_parser().parse_args(["serve", "--journal-bytes", "64MiB"])
+    assert config_from_args(args).journal_bytes == 64 * 1024 * 1024
+    default = config_from_args(build_parser().parse_args(["serve"]))
+    assert default.journal_bytes == 256 * 1024 * 1024
+    with pytest.raises(SystemExit) as caught:
+        build_parser().parse_args(["serve", "--journal-bytes", "lots"])
+    assert caught.value.code == 2
+    assert "'lots' is not a size; valid values are" in capsys.readouterr().err

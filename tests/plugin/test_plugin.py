@@ -404,3 +404,29 @@ def test_bad_journal_size_is_a_usage_error(pytester: pytest.Pytester, value: str
             "valid values are whole numbers, 0 or more*"
         ]
     )
+
+
+def test_journal_bytes_reaches_the_gateway(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        "[pytest]\nmockgw_journal_bytes = 3MiB\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makepyfile(
+        """
+        def test_budget(mockgw_server):
+            assert mockgw_server.journal.max_bytes == 3 * 1024 * 1024
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "1.5M"])
+def test_bad_journal_bytes_is_a_usage_error(pytester: pytest.Pytester, value: str) -> None:
+    pytester.makeini(
+        f"[pytest]\nmockgw_journal_bytes = {value}\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"ERROR: mockgw_journal_bytes: {value!r} is not a size; valid values are *64MiB*"]
+    )

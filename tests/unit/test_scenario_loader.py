@@ -142,7 +142,7 @@ CASES = [
         "scenario: a\nrules:\n  - when:\n      last_user: {regex: '(['}\n    reply: {text: x}\n",
         4,
         7,
-        "rules[0].when.last_user: invalid regex '([': unterminated character set at position 1",
+        "rules[0].when.last_user: invalid regex '([': missing ]: [",
     ),
     Case(
         "bad-api-literal",
@@ -317,7 +317,7 @@ CASES = [
         "        - system: {regex: '(['}\n    reply: {text: x}\n",
         6,
         11,
-        "rules[0].when.any[1].system: invalid regex '([': unterminated character set at position 1",
+        "rules[0].when.any[1].system: invalid regex '([': missing ]: [",
     ),
     Case(
         "header-matcher-unknown-operator",
