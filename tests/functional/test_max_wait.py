@@ -99,9 +99,8 @@ def _entry(server: BackgroundServer, session: str) -> dict[str, Any]:
 def test_no_scripted_wait_holds_a_connection_past_max_wait(waits: BackgroundServer) -> None:
     cases = [(prompt, prompt != "long-delay") for prompt in (*CUT, "delay-then-hang")]
     with ThreadPoolExecutor(len(cases)) as pool:
-        results = dict(
-            zip(cases, pool.map(lambda case: _held(waits, case[0], stream=case[1]), cases))
-        )
+        held = pool.map(lambda case: _held(waits, case[0], stream=case[1]), cases)
+        results = dict(zip(cases, held, strict=True))
     for (prompt, _), (took, received) in results.items():
         assert MAX_WAIT * 0.9 <= took <= MAX_WAIT + LATE, (prompt, took)
         entry = _entry(waits, prompt)
