@@ -77,6 +77,7 @@ class _Deadline:
         """Sleep until the deadline: a hang's or a stall's whole length."""
         await asyncio.sleep(self.left())
 
+
 GARBAGE = b"\x00\x17\xfe\xffHTTP/0.0 \xc3\x28 not-a-response\r\n\r\n\x8b\x00garbage"
 
 
