@@ -41,7 +41,7 @@ def _serve(args: list[str], *, max_files: int | None = None) -> tuple[subprocess
     return process, f"http://127.0.0.1:{int(first.removeprefix(LISTENING))}"
 
 
-def _chat(url: str, *, stream: bool = False, timeout: float = 5) -> urllib.request.Request:
+def _chat(url: str, *, stream: bool = False) -> urllib.request.Request:
     return urllib.request.Request(
         url + "/v1/chat/completions",
         data=json.dumps({**CHAT, "stream": stream}).encode(),
