@@ -38,7 +38,7 @@ from mockgw.core.plan import (
     StreamFault,
     Timing,
 )
-from mockgw.errors import ApiError
+from mockgw.errors import ApiError, MockgwError
 from mockgw.protocols.sse import SSE_HEADERS
 from mockgw.web.frame import Exchange
 
@@ -49,7 +49,7 @@ MAX_WAIT_CODE = "mockgw_max_wait"
 NO_RESPONSE = 444
 
 
-class _Cut(Exception):
+class _Cut(MockgwError):
     """The maximum wait ran out during a scripted wait: the response ends there."""
 
 

@@ -7,17 +7,22 @@ tolerance) and what the client was told: a 408 where a response is still possibl
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
+import logging
 import socket
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
+from tests.functional.scenario_support import write_scenarios
 
 TIMEOUT = 0.5  # each timeout under test
 LATE = 2.0  # how much later than TIMEOUT the close may come (a loaded CI machine)
@@ -217,3 +222,55 @@ def test_a_timeout_must_be_positive(value: str, capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--body-timeout", value])
     assert "positive number of seconds" in capsys.readouterr().err
+
+
+# --- in process: what the subprocess tests in test_serve_limits.py do not measure ------------
+
+
+def _on_loop(server: BackgroundServer, call: Any) -> Any:
+    async def run() -> Any:
+        return call()
+
+    return asyncio.run_coroutine_threadsafe(run(), server._loop).result(5)
+
+
+def test_out_of_descriptors_sheds_the_longest_idle_and_warns_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="mockgw")
+    with BackgroundServer(ServerConfig(port=0)) as server:
+        listener = server._listener
+        assert listener is not None
+        idle = [_connect(server) for _ in range(20)]
+        deadline = time.monotonic() + 5
+        while listener.connections < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (sock,) = listener.sockets
+        full = OSError(errno.EMFILE, "Too many open files")
+        for _ in range(2):  # accept() fails twice in a row: one warning
+            _on_loop(server, lambda: listener._out_of_descriptors(sock, full))
+        assert idle[0].recv(1) == b""  # the oldest idle connection was closed
+        time.sleep(0.2)  # accepting again after the retry delay
+        with urllib.request.urlopen(server.url + "/__mockgw/health", timeout=5) as answer:
+            assert answer.status == 200
+        for connection in idle:
+            connection.close()
+    warnings = [r.getMessage() for r in caplog.records if "file descriptors" in r.getMessage()]
+    assert len(warnings) == 1, warnings
+    assert "closed 2 idle ones" in warnings[0]
+
+
+def test_stop_drops_a_response_still_going_after_the_grace(tmp_path: Path) -> None:
+    directory = write_scenarios(
+        tmp_path, {"hang": "scenario: hang\nrules:\n  - reply: {fault: hang}\n"}
+    )
+    config = ServerConfig(port=0, scenarios_dir=directory, scenario="hang", max_wait_seconds=30)
+    server = BackgroundServer(config).start()
+    with _connect(server) as sock:
+        sock.sendall(HEAD + f"Content-Length: {len(CHAT)}\r\n\r\n".encode() + CHAT)
+        time.sleep(0.2)
+        started = time.monotonic()
+        server.stop()
+        took = time.monotonic() - started
+        assert sock.recv(1) == b""
+    assert 0.8 <= took <= 1.0 + LATE  # the background server's 1 s grace, once
