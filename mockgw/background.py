@@ -14,11 +14,13 @@ from types import TracebackType
 from aiohttp import web
 
 from mockgw.config import ServerConfig
-from mockgw.server import bound_port
+from mockgw.server import listener
 from mockgw.web.app import build_app
-from mockgw.web.protocol_log import protocol_log
+from mockgw.web.connections import Listener
 
 _START_TIMEOUT_SECONDS = 10.0
+# A test's server stops at once: in-flight responses get this long to finish.
+_SHUTDOWN_GRACE_SECONDS = 1.0
 
 
 class BackgroundServer:
@@ -28,7 +30,7 @@ class BackgroundServer:
         self.config = config or ServerConfig(port=0)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: web.AppRunner | None = None
+        self._listener: Listener | None = None
         self.app: web.Application | None = None
         self.port = 0
 
@@ -45,23 +47,15 @@ class BackgroundServer:
 
     async def _start(self) -> int:
         self.app = build_app(self.config)
-        self._runner = web.AppRunner(
-            self.app,
-            access_log=None,
-            shutdown_timeout=1.0,
-            logger=protocol_log,
-            # web/content_encoding.py decodes request bodies, so that a bad one gets a 4xx.
-            auto_decompress=False,
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port)
-        await site.start()
-        return bound_port(site)
+        # The same listener as `mockgw serve` (timeouts, JSON errors, shedding).
+        self._listener = listener(self.app, self.config, grace=_SHUTDOWN_GRACE_SECONDS)
+        await self._listener.start()
+        return self._listener.port
 
     def stop(self) -> None:
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), self._loop).result(
+        if self._listener is not None:
+            serving, self._listener = self._listener, None
+            asyncio.run_coroutine_threadsafe(serving.close(), self._loop).result(
                 _START_TIMEOUT_SECONDS
             )
         if self._thread.is_alive():

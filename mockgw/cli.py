@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from mockgw._version import __version__
-from mockgw.config import DEFAULT_JOURNAL_BYTES, DEFAULT_MAX_BODY_BYTES, ServerConfig
+from mockgw.config import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_JOURNAL_BYTES,
+    DEFAULT_KEEPALIVE_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    ServerConfig,
+)
 from mockgw.core.models import ModelCatalogue
 from mockgw.errors import ConfigError
 from mockgw.exposure import ENV_TOKEN, bind_warning
@@ -96,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=30.0,
         metavar="SECONDS",
-        help="the longest a scripted hang or stall holds a connection (default 30)",
+        help="the longest one response holds its connection, every scripted wait "
+        "(delay, pacing, hang, stall) included; then it is cut (default 30)",
     )
     run.add_argument(
         "--api-key",
@@ -176,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="journal entries kept per session (default 1000)",
     )
-    # --- bounds (issue 11) ---
+    # The journal's memory, across sessions (docs/journal.md#journal-memory).
     run.add_argument(
         "--journal-bytes",
         type=byte_size,
@@ -189,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print only the 'mockgw listening on' line: no banner, no access log",
     )
+    _connection_options(run)
 
     check = commands.add_parser("validate", help="check scenario files; exit 1 on errors")
     check.add_argument(
@@ -352,6 +361,41 @@ def admin_token(given: str | None, path: Path | None, environ: Mapping[str, str]
     return environ.get(ENV_TOKEN) or None
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def _connection_options(run: argparse.ArgumentParser) -> None:
+    """Slow and idle clients: how long a connection may take (docs/ci.md#limits-and-timeouts)."""
+    run.add_argument(
+        "--header-timeout",
+        type=_seconds,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="a request's line and headers must arrive within this; else 408 and close "
+        f"(default {DEFAULT_HEADER_TIMEOUT:g})",
+    )
+    run.add_argument(
+        "--body-timeout",
+        type=_seconds,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="a request's body must arrive whole within this; else 408 and close "
+        f"(default {DEFAULT_BODY_TIMEOUT:g})",
+    )
+    run.add_argument(
+        "--keepalive-timeout",
+        type=_seconds,
+        default=DEFAULT_KEEPALIVE_TIMEOUT,
+        metavar="SECONDS",
+        help="close a keep-alive connection idle this long "
+        f"(default {DEFAULT_KEEPALIVE_TIMEOUT:g})",
+    )
+
+
 def config_from_args(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> ServerConfig:
@@ -379,6 +423,10 @@ def config_from_args(
         strict=args.strict,
         models=models,
         max_body_bytes=args.max_body_bytes,
+        # Slow and idle clients (_connection_options).
+        header_timeout_seconds=args.header_timeout,
+        body_timeout_seconds=args.body_timeout,
+        keepalive_timeout_seconds=args.keepalive_timeout,
     )
 
 

@@ -17,6 +17,13 @@ DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 # a session's default 1000 entries fit (about 64 MiB) and several busy sessions still do.
 DEFAULT_JOURNAL_BYTES = 256 * 1024 * 1024
 
+# Connection timeouts, close to nginx's defaults (client_header_timeout,
+# client_body_timeout, keepalive_timeout), so a slow or idle client cannot hold a
+# connection (and its file descriptor) for ever (web/connections.py).
+DEFAULT_HEADER_TIMEOUT = 60.0
+DEFAULT_BODY_TIMEOUT = 60.0
+DEFAULT_KEEPALIVE_TIMEOUT = 75.0
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerConfig:
@@ -41,7 +48,8 @@ class ServerConfig:
     strict: bool = False
     models: ModelCatalogue = field(default_factory=ModelCatalogue.default)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    # The longest a scripted hang or stall holds a connection, so none leaks.
+    # The longest one response holds its connection, from the request's arrival, all
+    # scripted waits (delay, pacing, hang, stall, fail after) included, so none leaks.
     max_wait_seconds: float = 30.0
     # Seeds every random choice (probabilities, delay distributions, jitter).
     seed: int = 0
@@ -58,9 +66,18 @@ class ServerConfig:
     # for requests that no codec claims.
     codecs: tuple[Callable[[], Codec], ...] = STANDARD_CODECS
 
-    # --- bounds (issue 11) ---
+    # --- journal memory (state/journal.py) ---
     # What the whole journal may hold, in bytes, across sessions (oldest dropped first).
     journal_bytes: int = DEFAULT_JOURNAL_BYTES
+
+    # --- slow and idle clients (web/connections.py) ---
+    # A request's line and headers must arrive within this, from the connection's
+    # opening or the request's first byte; then a 408 and the connection is closed.
+    header_timeout_seconds: float = DEFAULT_HEADER_TIMEOUT
+    # A request's body must arrive whole within this, once the server starts reading it.
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT
+    # An idle keep-alive connection is closed after this.
+    keepalive_timeout_seconds: float = DEFAULT_KEEPALIVE_TIMEOUT
 
     def __post_init__(self, scenarios_dir: Path | None) -> None:
         directories = tuple(Path(d) for d in self.scenarios_dirs)

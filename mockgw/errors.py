@@ -70,7 +70,10 @@ class ApiError(MockgwError):
 
 
 # "undecodable": the bytes could not be read as sent (a corrupt gzip body, an unknown coding).
-BodyProblemKind = Literal["too_large", "content_type", "undecodable", "not_json", "not_object"]
+# "timeout": the body did not arrive whole within the body timeout (a 408).
+BodyProblemKind = Literal[
+    "too_large", "content_type", "undecodable", "not_json", "not_object", "timeout"
+]
 
 
 class BodyProblem(MockgwError):

@@ -17,21 +17,25 @@ from aiohttp import web
 from mockgw.config import ServerConfig
 from mockgw.errors import ConfigError
 from mockgw.web.app import build_app
+from mockgw.web.connections import Listener
 from mockgw.web.frame import access_log
-from mockgw.web.protocol_log import protocol_log
 
-# How long in-flight responses get to finish once a shutdown signal arrives.
+# How long in-flight responses get to finish once a shutdown signal arrives; then the
+# connections left are dropped, so the process exits within about this (docs/ci.md).
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 
-def bound_port(site: web.TCPSite) -> int:
-    """The port a started site listens on (the real one when it was asked for 0)."""
-    # aiohttp exposes no public accessor for the bound socket of a TCPSite.
-    server = getattr(site, "_server", None)
-    sockets = getattr(server, "sockets", None)
-    if not sockets:
-        raise RuntimeError("the server has no listening socket")
-    return int(sockets[0].getsockname()[1])
+def listener(app: web.Application, config: ServerConfig, *, grace: float) -> Listener:
+    """The listener serving ``app`` as ``config`` says (address and timeouts)."""
+    return Listener(
+        app,
+        config.host,
+        config.port,
+        grace=grace,
+        header_timeout=config.header_timeout_seconds,
+        body_timeout=config.body_timeout_seconds,
+        keepalive_timeout=config.keepalive_timeout_seconds,
+    )
 
 
 def banner(base: str) -> str:
@@ -109,18 +113,11 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runner = web.AppRunner(
-        build_app(config),
-        access_log=None,
-        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
-        logger=protocol_log,
-        # web/content_encoding.py decodes request bodies, so that a bad one gets a 4xx.
-        auto_decompress=False,
-    )
-    await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port)
-    await site.start()
-    base = f"http://{config.host}:{bound_port(site)}"
+    # Its connections get logger=protocol_log and auto_decompress=False
+    # (web/connections.HANDLER_OPTIONS), as the runner's used to.
+    serving = listener(build_app(config), config, grace=SHUTDOWN_GRACE_SECONDS)
+    await serving.start()
+    base = f"http://{config.host}:{serving.port}"
     # Scripts and CI wait for exactly this first line, so it must never change shape.
     print(f"mockgw listening on {base}", file=out, flush=True)
     if not quiet:
@@ -137,7 +134,7 @@ async def _serve(
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        await runner.cleanup()
+        await serving.close()
         if ready_file is not None:
             # Shutting down: nothing else runs on this loop any more, a blocking call is fine.
             ready_file.unlink(missing_ok=True)  # noqa: ASYNC240

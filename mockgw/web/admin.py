@@ -114,7 +114,7 @@ async def _text(request: web.Request) -> str:
     try:
         raw = await read_body(request, limit=_MAX_BODY_BYTES)
     except BodyProblem as problem:
-        status = 413 if problem.kind == "too_large" else 400
+        status = {"too_large": 413, "timeout": 408}.get(problem.kind, 400)
         raise AdminError(status, f"the request body cannot be read: {problem}") from None
     try:
         return raw.decode("utf-8")

@@ -1,7 +1,8 @@
 """Reading a request body as a JSON object, with the size limit and content type.
 
 Every way reading a body can fail ends here, as one of the problems below: too large,
-not JSON, a Content-Encoding that does not decode (web/content_encoding.py).
+not JSON, a Content-Encoding that does not decode (web/content_encoding.py), a body
+that does not arrive within the connection's body timeout (web/connections.py).
 
 The failures are neutral (:class:`~mockgw.errors.BodyProblem`) because each API words
 them its own way; the codec that owns the route turns the problem into its provider's
@@ -10,6 +11,7 @@ error.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from mockgw.errors import BodyProblem
+from mockgw.web.connections import Connection
 from mockgw.web.content_encoding import decode
 
 # Only bodies that spell a surrogate escape (\\ud800-\\udfff) need the slow check below.
@@ -51,7 +54,7 @@ async def read_body(request: web.Request, *, limit: int) -> bytes:
     if declared is not None and declared > limit:
         raise BodyProblem("too_large", f"{declared} bytes > {limit}")
     try:
-        raw = await request.read()
+        raw = await _read_in_time(request)
     except web.HTTPRequestEntityTooLarge as exc:
         raise BodyProblem("too_large", f"more than {limit} bytes") from exc
     except web.RequestPayloadError as exc:
@@ -60,6 +63,22 @@ async def read_body(request: web.Request, *, limit: int) -> bytes:
     if len(raw) > limit:
         raise BodyProblem("too_large", f"{len(raw)} bytes > {limit}")
     return decode(raw, request.headers.get("Content-Encoding"), limit=limit)
+
+
+async def _read_in_time(request: web.Request) -> bytes:
+    """The raw body, within the body timeout of the connection it arrives on (none when
+    it is not a mockgw listener's, as under aiohttp's test client)."""
+    protocol = request.protocol
+    # Nearly every body arrives with its headers: no timer for those.
+    if not isinstance(protocol, Connection) or request.content.is_eof():
+        return await request.read()
+    timeout = protocol.body_timeout
+    try:
+        return await asyncio.wait_for(request.read(), timeout)
+    except asyncio.TimeoutError:
+        # What is left of the body would be read as the next request: close after the 408.
+        protocol.close_after_response()
+        raise BodyProblem("timeout", f"the body did not arrive within {timeout:g} s") from None
 
 
 async def read_json_object(request: web.Request, *, limit: int) -> dict[str, Any]:

@@ -4,8 +4,14 @@
 bytes say comes from a :class:`Rendering` the pipeline builds from the codec. Faults
 act on the transport directly, below HTTP: a reset is a TCP RST (SO_LINGER 0), a close
 is a FIN with no response, a stall keeps the socket open and silent. Waits that would
-otherwise be unbounded (hang, stall) end at the server's maximum, so a scripted
-failure can never leak a connection for longer than that.
+otherwise be unbounded (hang, stall) end at the server's maximum wait.
+
+The maximum wait (``--max-wait``) is one deadline for the whole response, counted from
+the request's arrival, not a cap on each wait: delays, time to first token, the gaps
+between events and ``fail: {after}`` all count against it. A wait that would end past
+it is cut short there (:class:`_Cut`), and the response with it: the connection is
+closed, with or without the part already sent, and the journal says ``mockgw_max_wait``.
+Hangs and stalls are scripted to last until the deadline; ending there is their end.
 """
 
 from __future__ import annotations
@@ -32,11 +38,45 @@ from mockgw.core.plan import (
     StreamFault,
     Timing,
 )
-from mockgw.errors import ApiError
+from mockgw.errors import ApiError, MockgwError
 from mockgw.protocols.sse import SSE_HEADERS
 from mockgw.web.frame import Exchange
 
 JSON_TYPE = {"Content-Type": "application/json"}
+# The journal's code for a response the maximum wait cut (docs/journal.md).
+MAX_WAIT_CODE = "mockgw_max_wait"
+# The journal's status for a response cut before its headers: none was sent (nginx's 444).
+NO_RESPONSE = 444
+
+
+class _Cut(MockgwError):
+    """The maximum wait ran out during a scripted wait: the response ends there."""
+
+
+class _Deadline:
+    """When the exchange's maximum wait runs out, on the perf_counter clock."""
+
+    __slots__ = ("at", "max_wait")
+
+    def __init__(self, exchange: Exchange, max_wait: float) -> None:
+        self.max_wait = max_wait
+        self.at = exchange.started + max_wait
+
+    def left(self) -> float:
+        return max(0.0, self.at - time.perf_counter())
+
+    async def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, or raise :class:`_Cut` at the deadline if that is sooner."""
+        left = self.left()
+        if seconds >= left:
+            await asyncio.sleep(left)
+            raise _Cut
+        await asyncio.sleep(seconds)
+
+    async def hold(self) -> None:
+        """Sleep until the deadline: a hang's or a stall's whole length."""
+        await asyncio.sleep(self.left())
+
 
 GARBAGE = b"\x00\x17\xfe\xffHTTP/0.0 \xc3\x28 not-a-response\r\n\r\n\x8b\x00garbage"
 
@@ -61,14 +101,39 @@ async def deliver(
 ) -> web.StreamResponse:
     """Carry out ``plan``: wait its delay, then answer, fail or break as it says.
 
-    Like hangs and stalls, no scripted wait outlasts the server's maximum.
+    The whole response, every scripted wait included, ends by the server's maximum
+    wait after the request arrived; one still going then is cut.
     """
+    deadline = _Deadline(exchange, max_wait)
+    try:
+        return await _deliver(exchange, plan, rendering, deadline)
+    except _Cut:
+        return _cut(exchange, deadline)
+
+
+def _cut(exchange: Exchange, deadline: _Deadline) -> web.StreamResponse:
+    """End a response the maximum wait ran out on: close the connection, as a proxy's
+    timeout would, after whatever part of it went out."""
+    response = exchange.response
+    exchange.error_message = (
+        f"the response was cut at the server's maximum wait (--max-wait {deadline.max_wait:g} s)"
+    )
+    exchange.error_code = MAX_WAIT_CODE
+    exchange.settle(response.status if response is not None else NO_RESPONSE)
+    _abort(exchange.request, reset=False)
+    # Nothing can be written any more; aiohttp discards this response quietly.
+    return response if response is not None else web.Response(status=NO_RESPONSE)
+
+
+async def _deliver(
+    exchange: Exchange, plan: Plan, rendering: Rendering, deadline: _Deadline
+) -> web.StreamResponse:
     if plan.timing.delay > 0:
-        await asyncio.sleep(min(plan.timing.delay, max_wait))
+        await deadline.wait(plan.timing.delay)
     outcome = plan.outcome
     if isinstance(outcome, ConnectionFault):
         return await connection_fault(
-            exchange, outcome.kind, stream=rendering.stream, max_wait=max_wait
+            exchange, outcome.kind, stream=rendering.stream, deadline=deadline
         )
     if isinstance(outcome, ErrorAnswer):
         return exchange.error(rendering.error(outcome.failure))
@@ -80,7 +145,7 @@ async def deliver(
             timing=plan.timing,
             fault=fault,
             rendering=rendering,
-            max_wait=max_wait,
+            deadline=deadline,
         )
     # A stream fault on a plain request breaks what a plain request has: its body.
     if fault is None or fault.kind == "no_terminator":
@@ -89,7 +154,7 @@ async def deliver(
         assert fault.error is not None  # set for every error fault
         return exchange.error(rendering.error(fault.error))
     if fault.kind == "stall":
-        return await stall(exchange, max_wait=max_wait)
+        return await stall(exchange, deadline=deadline)
     payload = json.dumps(rendering.body(outcome), separators=(",", ":")).encode()
     return await truncated_body(exchange, payload, disconnect=fault.kind == "disconnect")
 
@@ -108,7 +173,7 @@ def _abort(request: web.Request, *, reset: bool) -> None:
 
 
 async def connection_fault(
-    exchange: Exchange, fault: ConnectionFaultKind, *, stream: bool, max_wait: float
+    exchange: Exchange, fault: ConnectionFaultKind, *, stream: bool, deadline: _Deadline
 ) -> web.StreamResponse:
     """Fail the connection before any normal response is sent."""
     request = exchange.request
@@ -121,7 +186,7 @@ async def connection_fault(
         _abort(request, reset=False)
         return response
     if fault == "hang":
-        await asyncio.sleep(max_wait)
+        await deadline.hold()
     exchange.settle(200)
     if fault == "garbage" and request.transport is not None:
         request.transport.write(GARBAGE)
@@ -130,11 +195,11 @@ async def connection_fault(
     return web.Response(status=200)
 
 
-async def stall(exchange: Exchange, *, max_wait: float) -> web.StreamResponse:
+async def stall(exchange: Exchange, *, deadline: _Deadline) -> web.StreamResponse:
     """Send the status and headers, then nothing, until the server's maximum wait."""
     response = web.StreamResponse(status=200, headers={**JSON_TYPE, **exchange.headers()})
     await exchange.start(response)
-    await asyncio.sleep(max_wait)
+    await deadline.hold()
     exchange.settle(200)
     _abort(exchange.request, reset=False)
     return response
@@ -174,7 +239,7 @@ async def send_stream(
     timing: Timing,
     fault: StreamFault | None,
     rendering: Rendering,
-    max_wait: float,
+    deadline: _Deadline,
 ) -> web.StreamResponse:
     """Stream ``events`` paced by ``timing``, breaking as ``fault`` says; the exchange
     counts how many of ``events`` went out whole (the journal records it).
@@ -190,7 +255,7 @@ async def send_stream(
     active = exchange.metrics.active_streams(exchange.codec.name)
     active.inc()
     try:
-        return await _stream_body(exchange, response, events, timing, fault, rendering, max_wait)
+        return await _stream_body(exchange, response, events, timing, fault, rendering, deadline)
     finally:
         active.dec()
 
@@ -202,7 +267,7 @@ async def _stream_body(
     timing: Timing,
     fault: StreamFault | None,
     rendering: Rendering,
-    max_wait: float,
+    deadline: _Deadline,
 ) -> web.StreamResponse:
     if fault is None and not timing.paced:
         await _finish(exchange, response, b"".join(events), events=len(events))
@@ -214,29 +279,29 @@ async def _stream_body(
     cut = len(body)
     if fault is not None and fault.after_events is not None:
         cut = min(fault.after_events, len(body))
-    gaps = [min(gap, max_wait) for gap in _gaps(timing, len(events))]
+    gaps = _gaps(timing, len(events))
     # ``after`` counts from the first event (as documented), not from the headers: with a
     # ttft longer than ``after`` the stream would otherwise break right after its first event.
-    deadline = None
+    fail_at = None
     for index in range(cut):
-        if deadline is not None and time.monotonic() >= deadline:
+        if fail_at is not None and time.monotonic() >= fail_at:
             break
         if gaps[index] > 0:
-            await asyncio.sleep(gaps[index])
+            await deadline.wait(gaps[index])
         await response.write(body[index])
         exchange.events_sent = index + 1
         if index == 0 and fault is not None and fault.after_seconds is not None:
-            deadline = time.monotonic() + fault.after_seconds
+            fail_at = time.monotonic() + fault.after_seconds
     else:
         index = cut
     if fault is None:
         if gaps[-1] > 0 and timing.every > 0:
-            await asyncio.sleep(gaps[-1])
+            await deadline.wait(gaps[-1])
         await _finish(exchange, response, terminator, events=len(events))
         return response
-    if deadline is not None and fault.after_events is None:
-        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
-    return await _break(exchange, response, fault, body[index:], rendering, max_wait)
+    if fail_at is not None and fault.after_events is None:
+        await deadline.wait(max(0.0, fail_at - time.monotonic()))
+    return await _break(exchange, response, fault, body[index:], rendering, deadline)
 
 
 async def _finish(
@@ -267,7 +332,7 @@ async def _break(
     fault: StreamFault,
     rest: Sequence[bytes],
     rendering: Rendering,
-    max_wait: float,
+    deadline: _Deadline,
 ) -> web.StreamResponse:
     request = exchange.request
     if fault.kind != "stall":
@@ -285,7 +350,7 @@ async def _break(
         await response.write(_truncated(rest[0] if rest else b'data: {"truncated": true}\n\n'))
         await response.write_eof()
     elif fault.kind == "stall":
-        await asyncio.sleep(max_wait)
+        await deadline.hold()
         exchange.settle(200)
         _abort(request, reset=False)
     else:  # disconnect

@@ -58,6 +58,9 @@ def body_error(problem: BodyProblem) -> ApiError:
             "invalid_request_error",
             f"The request body could not be decoded: {problem.detail}.",
         )
+    if problem.kind == "timeout":
+        # Wording guessed (docs/deviations.md).
+        return ApiError(408, "timeout_error", f"Request timed out: {problem.detail}.")
     if problem.kind == "not_object":
         return ApiError(
             400,

@@ -101,6 +101,11 @@ def body_error(problem: BodyProblem) -> ApiError:
             f"The request body could not be decoded: {problem.detail}.",
             code="invalid_body",
         )
+    if problem.kind == "timeout":
+        # Wording guessed (docs/deviations.md): the API's edge times slow bodies out.
+        return ApiError(
+            408, "timeout_error", f"Request timed out: {problem.detail}.", code="request_timeout"
+        )
     if problem.kind == "not_object":
         return ApiError(
             400,
