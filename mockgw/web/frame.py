@@ -11,6 +11,7 @@ access log (logger ``mockgw.access``) gets one line when the exchange ends.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -280,6 +281,14 @@ async def framed(
         # The client went away mid-response: nothing to answer, and not a bug.
         exchange.error_message = "the client closed the connection"
         response = exchange.response or web.Response(status=499)
+    except asyncio.CancelledError:
+        # A shutdown dropped the connection after its grace (web/connections.py): the
+        # entry must not stay in flight for whoever reads the journal afterwards.
+        if not exchange.settled:
+            exchange.error_message = "the server shut down before the answer was complete"
+            exchange.error_code = "mockgw_shutdown"
+            exchange.settle(exchange.response.status if exchange.response is not None else 444)
+        raise
     except Exception:
         log.exception("mockgw bug while answering %s %s", request.method, request.path)
         bug = ApiError(500, "api_error", "mockgw hit an internal error; see its log.")

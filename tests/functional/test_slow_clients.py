@@ -22,6 +22,7 @@ import pytest
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
+from mockgw.web.app import RUNTIME
 from tests.functional.scenario_support import write_scenarios
 
 TIMEOUT = 0.5  # each timeout under test
@@ -274,3 +275,6 @@ def test_stop_drops_a_response_still_going_after_the_grace(tmp_path: Path) -> No
         took = time.monotonic() - started
         assert sock.recv(1) == b""
     assert 0.8 <= took <= 1.0 + LATE  # the background server's 1 s grace, once
+    assert server.app is not None
+    (entry,) = server.app[RUNTIME].journal.query()
+    assert (entry.in_flight, entry.status, entry.code) == (False, 444, "mockgw_shutdown")
