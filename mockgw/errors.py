@@ -53,6 +53,7 @@ class ApiError(MockgwError):
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
         wire_type: str | None = None,
+        error_code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -64,6 +65,9 @@ class ApiError(MockgwError):
         # The provider's own ``type`` string when it differs from what the codec would
         # derive from ``kind`` (scripted errors may name any type they like).
         self.wire_type = wire_type
+        # Anthropic's ``error.details.error_code``: anthropic >= 2.14 picks its exception
+        # class from the status together with it (ThreadNotFoundError, ...).
+        self.error_code = error_code
 
     def __repr__(self) -> str:
         return f"ApiError({self.status}, {self.kind!r}, {self.message!r}, param={self.param!r})"

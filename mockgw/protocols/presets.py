@@ -27,6 +27,7 @@ class WirePreset:
     type: str | None = None  # the wire ``type`` when it is not the codec's default for kind
     code: str | None = None
     param: str | None = None
+    error_code: str | None = None  # Anthropic's error.details.error_code
     headers: Mapping[str, str] = field(default_factory=dict)
     # Headers that depend on the retry delay, such as exhausted rate-limit countdowns.
     timed_headers: Callable[[float], Mapping[str, str]] | None = None
@@ -60,4 +61,5 @@ def scripted_api_error(
         code=preset.code,
         headers=spec.extra_headers(base),
         wire_type=spec.type or preset.type,
+        error_code=preset.error_code,
     )

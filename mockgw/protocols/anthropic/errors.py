@@ -13,14 +13,13 @@ _TYPE_OVERRIDES = {"request_too_large": "request_too_large"}
 
 
 def error_body(error: ApiError, request_id: str) -> dict[str, Any]:
-    return {
-        "type": "error",
-        "error": {
-            "type": error.wire_type or _TYPE_OVERRIDES.get(error.kind, error.kind),
-            "message": error.message,
-        },
-        "request_id": request_id,
+    body: dict[str, Any] = {
+        "type": error.wire_type or _TYPE_OVERRIDES.get(error.kind, error.kind),
+        "message": error.message,
     }
+    if error.error_code is not None:
+        body["details"] = {"error_code": error.error_code}
+    return {"type": "error", "error": body, "request_id": request_id}
 
 
 def error_event(error: ApiError, request_id: str) -> bytes:
