@@ -41,9 +41,20 @@ lint: $(DEVSTAMP)
 	$(BIN)/ruff format --check mockgw tests bench tools
 	$(BIN)/mypy
 
+# System packages a test needs, installed when missing (a clean CI machine has none of them).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+need = @command -v $(1) >/dev/null 2>&1 || { echo "installing $(2)"; \
+	$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); }
+
+# The official Node SDKs, pinned by tests/node/package-lock.json, for the Node client tests.
+NODE_DEPS := tests/node/node_modules/.package-lock.json
+$(NODE_DEPS): tests/node/package-lock.json
+	$(call need,npm,nodejs npm)
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+
 # Branch coverage of mockgw in the suite's own processes (CONTRIBUTING.md), gated by
 # [tool.coverage.report] fail_under in pyproject.toml.
-test: lint
+test: lint $(NODE_DEPS)
 	$(BIN)/python -m pytest -n 2 --cov --cov-report=term
 
 # The suite against the lowest dependency versions pyproject allows (downloads them into
@@ -67,4 +78,4 @@ dist: $(DEVSTAMP)
 	$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist .coverage .coverage.*
+	rm -rf $(VENV) tests/node/node_modules .mypy_cache .ruff_cache .pytest_cache build dist .coverage .coverage.*
