@@ -8,7 +8,9 @@ from tests.functional.node_support import run_node
 
 CHAT = """
 import OpenAI from "openai";
-const client = new OpenAI({ baseURL: process.env.BASE + "/v1", apiKey: process.env.KEY, maxRetries: 0 });
+const client = new OpenAI({
+  baseURL: process.env.BASE + "/v1", apiKey: process.env.KEY, maxRetries: 0,
+});
 const completion = await client.chat.completions.create({
   model: "gpt-4o", messages: [{ role: "user", content: "Hello from Node" }],
 });
