@@ -39,9 +39,11 @@ console.log(JSON.stringify({ text: message.content[0].text, streamed: final.cont
 
 def test_openai_node_reads_a_reply_and_a_stream(server: BackgroundServer) -> None:
     result = run_node(CHAT, env={"BASE": server.url, "KEY": API_KEY})
-    assert result["text"] and result["streamed"] == result["text"]
+    assert result["text"]
+    assert result["streamed"] == result["text"]
 
 
 def test_anthropic_node_reads_a_reply_and_a_stream(server: BackgroundServer) -> None:
     result = run_node(MESSAGES, env={"BASE": server.url, "KEY": API_KEY})
-    assert result["text"] and result["streamed"] == result["text"]
+    assert result["text"]
+    assert result["streamed"] == result["text"]
