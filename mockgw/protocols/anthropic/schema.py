@@ -571,6 +571,15 @@ class CountTokensRequest(_Model):
     # Beta features: shapes change often, so they are accepted without inspection.
     context_management: dict[str, Any] | None = None
     mcp_servers: list[dict[str, Any]] | None = None
+    # The structured-outputs-2025-11-13 beta's place for the format, before
+    # output_config.format (output_format.py).
+    output_format: (
+        Annotated[
+            Annotated[JsonOutputFormat, Tag("=json_schema")],
+            Discriminator(TypeTagger()),
+        ]
+        | None
+    ) = None
 
 
 class MessagesRequest(CountTokensRequest):

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from .output_format import check_output_format
 from .schema import (
     Base64ImageSource,
     Base64PdfSource,
@@ -164,6 +165,7 @@ def _check_thinking_tool_choice(request: CountTokensRequest) -> None:
 
 
 def _check_common(request: CountTokensRequest) -> None:
+    check_output_format(request)
     _check_tools(request)
     _check_system(request)
     for index, message in enumerate(request.messages):
