@@ -15,14 +15,14 @@ from typing import Any
 import anthropic
 import jsonschema
 import pytest
-from anthropic.types import MessageParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
 
 MODEL = "claude-haiku-4-5-20251001"
-ASK: list[MessageParam] = [{"role": "user", "content": "Describe a city as JSON."}]
+# Any: the same list goes to messages.create and beta.messages.create, typed apart.
+ASK: Any = [{"role": "user", "content": "Describe a city as JSON."}]
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -34,7 +34,7 @@ SCHEMA: dict[str, Any] = {
     "required": ["name", "population", "tags", "kind"],
     "additionalProperties": False,
 }
-FORMAT = {"type": "json_schema", "schema": SCHEMA}
+FORMAT: Any = {"type": "json_schema", "schema": SCHEMA}
 
 
 class City(BaseModel):
