@@ -101,7 +101,7 @@ def test_both_places_at_once_is_a_400(ant: anthropic.Anthropic) -> None:
             output_config={"format": FORMAT},
             extra_body={"output_format": FORMAT},
         )
-    assert "Both output_format and output_config.format" in caught.value.api_message
+    assert "Both output_format and output_config.format" in str(caught.value.api_message)
 
 
 def test_a_malformed_output_format_is_a_400_not_a_500(ant: anthropic.Anthropic) -> None:
@@ -112,4 +112,4 @@ def test_a_malformed_output_format_is_a_400_not_a_500(ant: anthropic.Anthropic) 
             messages=ASK,
             extra_body={"output_format": {"type": "json_schema"}},
         )
-    assert "output_format" in caught.value.api_message
+    assert "output_format" in str(caught.value.api_message)
