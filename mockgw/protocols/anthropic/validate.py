@@ -24,13 +24,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from .output_format import check_output_format
-from .system_messages import (
-    MSG_TOOL_CHANGE_OUTSIDE_SYSTEM,
-    check_system_placement,
-)
 from .schema import (
-    ToolAdditionBlock,
-    ToolRemovalBlock,
     Base64ImageSource,
     Base64PdfSource,
     ContentSource,
@@ -42,10 +36,16 @@ from .schema import (
     TextBlock,
     ThinkingAdaptive,
     ThinkingEnabled,
+    ToolAdditionBlock,
     ToolChoiceAny,
     ToolChoiceTool,
+    ToolRemovalBlock,
     ToolResultBlock,
     ToolUseBlock,
+)
+from .system_messages import (
+    MSG_TOOL_CHANGE_OUTSIDE_SYSTEM,
+    check_system_placement,
 )
 from .validation_errors import (
     api_error_from_validation,
