@@ -84,10 +84,13 @@ class BodyProblem(MockgwError):
     """A request body that is not a JSON object within the size limit; neutral, because
     each codec words it its own way."""
 
-    def __init__(self, kind: BodyProblemKind, detail: str) -> None:
+    def __init__(self, kind: BodyProblemKind, detail: str, *, after_decoding: bool = False) -> None:
         super().__init__(detail)
         self.kind: BodyProblemKind = kind
         self.detail = detail
+        # A "too_large" body that was within the limit as sent and passed it only once its
+        # Content-Encoding was undone (Anthropic gives that case its own error code).
+        self.after_decoding = after_decoding
 
 
 class ConfigError(MockgwError):

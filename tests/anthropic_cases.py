@@ -75,7 +75,8 @@ _CONTENT_TAGS = (
     "'text', 'image', 'document', 'search_result', 'tool_use', 'tool_result', 'thinking', "
     "'redacted_thinking', 'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', "
     "'code_execution_tool_result', 'bash_code_execution_tool_result', "
-    "'text_editor_code_execution_tool_result', 'tool_search_tool_result', 'container_upload'"
+    "'text_editor_code_execution_tool_result', 'tool_search_tool_result', 'container_upload', "
+    "'tool_addition', 'tool_removal'"
 )
 _THINKING = {"type": "enabled", "budget_tokens": 1024}
 _THINKING_DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
@@ -269,7 +270,7 @@ MALFORMED: list[MalformedCase] = [
     _case("system_wrong_type", "system: Input should be a valid string", system=5),
     _case(
         "system_message_with_image",
-        "messages.1.content.0.type: Input should be 'text'",
+        "messages.1.content.0.type: Input should be 'text', 'tool_addition' or 'tool_removal'",
         messages=[
             {"role": "user", "content": "Hi"},
             {"role": "system", "content": [_image({"type": "url", "url": "https://x/y.png"})]},

@@ -32,6 +32,11 @@ PRESETS: tuple[str, ...] = (
     "insufficient_quota",
     "billing",
     "content_filter",
+    # Anthropic's refusals that its SDK tells apart by error.details.error_code.
+    "ramp_limit_exceeded",
+    "enforced_spend_limit_reached",
+    "request_body_too_large_after_decoding",
+    "compaction_unavailable",
 )
 
 # A bare ``status:`` takes the catalogue entry with that status, when there is one.

@@ -31,6 +31,7 @@ CLAUDE_MODELS: tuple[str, ...] = (
     "claude-opus-5",
     "claude-opus-4-8",
     "claude-opus-4-7",
+    "claude-mythos-preview",  # past its end of life, still in the SDK's literal
     "claude-opus-4-6",
     "claude-sonnet-4-6",
     "claude-haiku-4-5",
@@ -140,7 +141,10 @@ OPENAI_MODELS: tuple[str, ...] = (
 # Ids the real Anthropic API once served and now answers with 404 not_found_error: those
 # whose end-of-life date (as the anthropic SDK lists them) has passed. Two retired ids stay
 # in the catalogue above on purpose, because gateway docs still use them:
-# claude-sonnet-4-20250514 and claude-3-5-sonnet-20240620 (docs/deviations.md).
+# claude-sonnet-4-20250514 and claude-3-5-sonnet-20240620 (docs/deviations.md). An id still
+# named in an installed SDK's model literal is never retired here, whatever its date
+# (claude-mythos-preview is past its end of life yet in anthropic 2.16's ``Model``): code
+# typed against the SDK must work (tests/unit/test_sdk_model_literals.py).
 RETIRED_MODELS: frozenset[str] = frozenset(
     {
         "claude-opus-4-0",
@@ -150,7 +154,6 @@ RETIRED_MODELS: frozenset[str] = frozenset(
         "claude-3-7-sonnet-latest",
         "claude-3-5-haiku-20241022",
         "claude-3-5-haiku-latest",
-        "claude-mythos-preview",
         "claude-1.3",
         "claude-instant-1.2",
         "claude-2.0",

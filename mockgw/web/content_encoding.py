@@ -55,9 +55,13 @@ def _members(data: bytes, wbits: int, limit: int) -> bytes:
         # max_length: never hold more than the limit, whatever the ratio.
         out += inflater.decompress(data, limit + 1 - len(out))
         if len(out) > limit:
-            raise BodyProblem("too_large", f"more than {limit} bytes once decompressed")
+            raise BodyProblem(
+                "too_large", f"more than {limit} bytes once decompressed", after_decoding=True
+            )
         if inflater.unconsumed_tail:  # stopped by max_length with output still to come
-            raise BodyProblem("too_large", f"more than {limit} bytes once decompressed")
+            raise BodyProblem(
+                "too_large", f"more than {limit} bytes once decompressed", after_decoding=True
+            )
         if not inflater.eof:
             raise zlib.error("the compressed data ends early")
         data = inflater.unused_data

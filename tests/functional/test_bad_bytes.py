@@ -243,6 +243,21 @@ def test_a_body_that_inflates_past_the_limit_is_a_413() -> None:
     _openai_shaped(response)
 
 
+def test_anthropic_names_a_body_too_large_only_once_decoded() -> None:
+    config = ServerConfig(port=0, max_body_bytes=64 * 1024)
+    bomb = gzip.compress(b" " * (10 * 1024 * 1024))
+    with BackgroundServer(config) as small:
+        headers = [ANTHROPIC_KEY, VERSION, JSON_TYPE, ("Content-Encoding", b"gzip")]
+        decoded = send(small.url, "POST", MESSAGES, headers, bomb)
+        plain = send(small.url, "POST", MESSAGES, headers[:3], b" " * (65 * 1024))
+    assert decoded.status == 413, decoded.body
+    details = decoded.json()["error"].get("details")
+    assert details == {"error_code": "request_body_too_large_after_decoding"}
+    # Too large as sent: the plain 413, no code.
+    assert plain.status == 413, plain.body
+    assert "details" not in plain.json()["error"]
+
+
 def test_the_admin_api_reads_bodies_the_same_way(keyed: BackgroundServer) -> None:
     headers = [("Content-Type", b"application/yaml"), ("Content-Encoding", b"gzip")]
     response = send(keyed.url, "POST", "/__mockgw/scenarios", headers, b"not gzip")

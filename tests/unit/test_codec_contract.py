@@ -68,6 +68,10 @@ _CATALOGUE: dict[str, tuple[int, ErrorKind]] = {
     "insufficient_quota": (402, "billing_error"),
     "billing": (402, "billing_error"),
     "content_filter": (400, "invalid_request_error"),
+    "ramp_limit_exceeded": (429, "rate_limit_error"),
+    "enforced_spend_limit_reached": (429, "rate_limit_error"),
+    "request_body_too_large_after_decoding": (413, "request_too_large"),
+    "compaction_unavailable": (503, "overloaded_error"),
 }
 
 

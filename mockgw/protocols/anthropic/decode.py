@@ -13,12 +13,13 @@ from typing import Any
 from mockgw.core.chat import (
     ChatRequest,
     Message,
-    ResponseFormat,
     ToolCall,
     ToolChoice,
     ToolResult,
     ToolSpec,
 )
+
+from .output_format import response_format
 
 _MEDIA_BLOCKS = frozenset({"image", "document", "search_result", "container_upload"})
 # Thinking shown when the request asks for adaptive thinking without a budget.
@@ -104,13 +105,6 @@ def _thinking_budget(body: dict[str, Any]) -> int | None:
     return None
 
 
-def _response_format(body: dict[str, Any]) -> ResponseFormat:
-    fmt = (body.get("output_config") or {}).get("format")
-    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        return ResponseFormat("json_schema", None, fmt.get("schema") or {})
-    return ResponseFormat()
-
-
 def to_chat_request(body: dict[str, Any]) -> ChatRequest:
     """Reduce a body that validation accepted (create or count_tokens) to neutral form."""
     call_names: dict[str, str] = {}
@@ -130,7 +124,7 @@ def to_chat_request(body: dict[str, Any]) -> ChatRequest:
         messages=tuple(messages),
         tools=_tools(body.get("tools")),
         tool_choice=_tool_choice(body.get("tool_choice")),
-        response_format=_response_format(body),
+        response_format=response_format(body),
         max_tokens=body.get("max_tokens"),
         stop=tuple(body.get("stop_sequences") or ()),
         stream=bool(body.get("stream")),

@@ -39,7 +39,20 @@ def model_not_found(model: str) -> ApiError:
     return ApiError(404, "not_found_error", f"model: {model}")
 
 
+# Wording guessed (docs/deviations.md); the error code is the SDK's.
+DECODED_TOO_LARGE = "Request exceeds the maximum allowed number of bytes after decoding."
+
+
 def body_error(problem: BodyProblem) -> ApiError:
+    if problem.kind == "too_large" and problem.after_decoding:
+        # A small compressed body that inflates past the limit: anthropic names this
+        # case with its own code (RequestBodyTooLargeAfterDecodingError).
+        return ApiError(
+            413,
+            "request_too_large",
+            DECODED_TOO_LARGE,
+            error_code="request_body_too_large_after_decoding",
+        )
     if problem.kind == "too_large":
         return ApiError(
             413, "request_too_large", "Request exceeds the maximum allowed number of bytes."

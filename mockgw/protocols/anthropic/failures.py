@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from mockgw.core.failures import refusal_headers
 from mockgw.core.ratelimit import Admission, BucketState
 from mockgw.errors import ApiError
+from mockgw.protocols.anthropic.errors import DECODED_TOO_LARGE
 from mockgw.protocols.presets import FINAL, RETRY, RETRYABLE, WirePreset
 
 
@@ -156,5 +157,39 @@ PRESETS: dict[str, WirePreset] = {
         "invalid_request_error",
         "Output blocked by content filtering policy",
         headers=FINAL,
+    ),
+    # Refusals anthropic >= 2.14 raises as their own classes, chosen by (status,
+    # details.error_code); the SDK retries on status and x-should-retry alone, so each
+    # says whether a retry can help. Wordings guessed (docs/deviations.md).
+    "ramp_limit_exceeded": WirePreset(
+        429,
+        "rate_limit_error",
+        "This request would exceed your organization's allowed rate of usage increase. "
+        "Please ramp up your traffic gradually and try again later.",
+        error_code="ramp_limit_exceeded",
+        headers=RETRY,
+    ),
+    "enforced_spend_limit_reached": WirePreset(
+        429,
+        "rate_limit_error",
+        "You have reached your specified API usage limits. You will regain access when "
+        "the limit resets, or raise it in the Console.",
+        error_code="enforced_spend_limit_reached",
+        # Retrying cannot lift a spend limit; without this the SDK retries every 429.
+        headers=FINAL,
+    ),
+    "request_body_too_large_after_decoding": WirePreset(
+        413,
+        "request_too_large",
+        DECODED_TOO_LARGE,
+        error_code="request_body_too_large_after_decoding",
+        headers=FINAL,
+    ),
+    "compaction_unavailable": WirePreset(
+        529,
+        "overloaded_error",
+        "Compaction is temporarily unavailable. Please try again later.",
+        error_code="compaction_unavailable",
+        headers=RETRYABLE,
     ),
 }

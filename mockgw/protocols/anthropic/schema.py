@@ -315,6 +315,21 @@ class ContainerUploadBlock(_Model):
     cache_control: CacheControlField | None = None
 
 
+# Beta mid-conversation tool changes: a role "system" message may add or withdraw a tool
+# (what the SDK's tool runner sends on add_tools/remove_tools). The tool reference has
+# several shapes that change with the betas, so it is accepted without inspection.
+class ToolAdditionBlock(_Model):
+    type: Literal["tool_addition"]
+    tool: dict[str, Any]
+    cache_control: CacheControlField | None = None
+
+
+class ToolRemovalBlock(_Model):
+    type: Literal["tool_removal"]
+    tool: dict[str, Any]
+    cache_control: CacheControlField | None = None
+
+
 ContentBlock = Annotated[
     Annotated[TextBlock, Tag("=text")]
     | Annotated[ImageBlock, Tag("=image")]
@@ -326,7 +341,9 @@ ContentBlock = Annotated[
     | Annotated[RedactedThinkingBlock, Tag("=redacted_thinking")]
     | Annotated[ServerToolUseBlock, Tag("=server_tool_use")]
     | Annotated[ServerToolResultBlock, Tag("~server_tool_result")]
-    | Annotated[ContainerUploadBlock, Tag("=container_upload")],
+    | Annotated[ContainerUploadBlock, Tag("=container_upload")]
+    | Annotated[ToolAdditionBlock, Tag("=tool_addition")]
+    | Annotated[ToolRemovalBlock, Tag("=tool_removal")],
     Discriminator(TypeTagger(families=((SERVER_RESULT_TYPES, "server_tool_result"),))),
 ]
 
@@ -339,6 +356,14 @@ class Message(_Model):
         Annotated[str, Tag("#str")] | Annotated[list[ContentBlock], Tag("#list")],
         Discriminator(_shape),
     ]
+    # Beta, system messages only (validate.py): how long the text stays, per-turn effort.
+    clear_at: Literal["next_user_message", "never"] | None = None
+    output_config: SystemMessageOutputConfig | None = None
+
+
+class SystemMessageOutputConfig(_Model):
+    # "format remains top-level only" (the SDK's BetaSystemMessageOutputConfigParam).
+    effort: Literal["low", "medium", "high", "xhigh", "max"] | None = None
 
 
 # --- tools ---------------------------------------------------------------------------------
@@ -571,6 +596,15 @@ class CountTokensRequest(_Model):
     # Beta features: shapes change often, so they are accepted without inspection.
     context_management: dict[str, Any] | None = None
     mcp_servers: list[dict[str, Any]] | None = None
+    # The structured-outputs-2025-11-13 beta's place for the format, before
+    # output_config.format (output_format.py).
+    output_format: (
+        Annotated[
+            Annotated[JsonOutputFormat, Tag("=json_schema")],
+            Discriminator(TypeTagger()),
+        ]
+        | None
+    ) = None
 
 
 class MessagesRequest(CountTokensRequest):

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from .output_format import check_output_format
 from .schema import (
     Base64ImageSource,
     Base64PdfSource,
@@ -35,10 +36,16 @@ from .schema import (
     TextBlock,
     ThinkingAdaptive,
     ThinkingEnabled,
+    ToolAdditionBlock,
     ToolChoiceAny,
     ToolChoiceTool,
+    ToolRemovalBlock,
     ToolResultBlock,
     ToolUseBlock,
+)
+from .system_messages import (
+    MSG_TOOL_CHANGE_OUTSIDE_SYSTEM,
+    check_system_placement,
 )
 from .validation_errors import (
     api_error_from_validation,
@@ -164,8 +171,10 @@ def _check_thinking_tool_choice(request: CountTokensRequest) -> None:
 
 
 def _check_common(request: CountTokensRequest) -> None:
+    check_output_format(request)
     _check_tools(request)
     _check_system(request)
+    check_system_placement(request.messages)
     for index, message in enumerate(request.messages):
         _check_message(index, message, last=index == len(request.messages) - 1)
     _check_tool_pairing(request.messages)
@@ -211,10 +220,14 @@ def _check_message(index: int, message: Message, *, last: bool) -> None:
 
 
 def _check_block(block: object, path: list[str | int], *, role: str) -> None:
-    if role == "system" and not isinstance(block, TextBlock):
-        # System messages may only hold text (the SDK's SystemMessageParam); the
-        # role-specific model would report the block's type like this.
-        raise invalid_request(join_path([*path, "type"], "Input should be 'text'"))
+    if role == "system" and not isinstance(block, TextBlock | ToolAdditionBlock | ToolRemovalBlock):
+        # System messages hold text or tool changes (the SDK's BetaSystemMessageParam);
+        # the role-specific model would report the block's type like this.
+        raise invalid_request(
+            join_path([*path, "type"], "Input should be 'text', 'tool_addition' or 'tool_removal'")
+        )
+    if role != "system" and isinstance(block, ToolAdditionBlock | ToolRemovalBlock):
+        raise invalid_request(join_path([*path, "type"], MSG_TOOL_CHANGE_OUTSIDE_SYSTEM))
     if isinstance(block, TextBlock):
         if not block.text:
             raise invalid_request(MSG_EMPTY_TEXT_BLOCK)
