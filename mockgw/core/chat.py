@@ -15,10 +15,25 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 # Why a completion ended, in neutral terms. Each encoder maps these onto its own
 # vocabulary (OpenAI "stop"/"length"/"tool_calls", Anthropic "end_turn"/...).
-FinishReason = Literal["end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"]
+# "pause" (a long turn the client may resume by sending it back) and "context_window"
+# (the model's window ran out before max_tokens) are Anthropic's pause_turn and
+# model_context_window_exceeded; OpenAI has no words of its own for them.
+FinishReason = Literal[
+    "end", "max_tokens", "stop_sequence", "tool_calls", "content_filter", "pause", "context_window"
+]
+# Anthropic's refusal categories (stop_details.category).
+RefusalCategory = Literal["cyber", "bio", "frontier_llm", "reasoning_extraction", "general_harms"]
 
 ToolChoiceMode = Literal["auto", "none", "required", "named"]
 ResponseFormatKind = Literal["text", "json_object", "json_schema"]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a reply was refused (``content_filter``): Anthropic's ``stop_details``."""
+
+    category: RefusalCategory | None = None
+    explanation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +160,7 @@ class Choice:
     thinking_signature: str = ""
     finish_reason: FinishReason = "end"
     stop_sequence: str | None = None
+    refusal: Refusal | None = None  # only with finish_reason "content_filter"
 
     @property
     def text(self) -> str:

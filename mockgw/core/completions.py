@@ -22,6 +22,7 @@ from mockgw.core.chat import (
     Choice,
     Completion,
     FinishReason,
+    Refusal,
     ToolCall,
     ToolSpec,
     Usage,
@@ -49,6 +50,7 @@ def shape_choice(
     tool_calls: tuple[ToolCall, ...] = (),
     thinking: str | None = None,
     finish: FinishReason | None = None,
+    refusal: Refusal | None = None,
 ) -> Choice:
     """Cut and label content the way the API would; an explicit ``finish`` is kept as is."""
     budget = request.max_tokens
@@ -78,6 +80,7 @@ def shape_choice(
         thinking_signature=signature,
         finish_reason=reason,
         stop_sequence=stop_sequence,
+        refusal=refusal,
     )
 
 

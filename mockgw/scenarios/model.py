@@ -24,9 +24,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from mockgw.core.chat import RefusalCategory
 from mockgw.scenarios.regex import compile_regex
 
-NeutralFinish = Literal["end", "max_tokens", "stop_sequence", "tool_calls", "content_filter"]
+NeutralFinish = Literal[
+    "end", "max_tokens", "stop_sequence", "tool_calls", "content_filter", "pause", "context_window"
+]
 NEUTRAL_FINISHES: tuple[NeutralFinish, ...] = typing.get_args(NeutralFinish)
 # Provider words users will naturally write, mapped to the neutral ones.
 FINISH_ALIASES: dict[str, NeutralFinish] = {
@@ -35,6 +38,8 @@ FINISH_ALIASES: dict[str, NeutralFinish] = {
     "length": "max_tokens",
     "tool_use": "tool_calls",
     "refusal": "content_filter",
+    "pause_turn": "pause",
+    "model_context_window_exceeded": "context_window",
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
@@ -212,6 +217,13 @@ class ToolCallSpec(_Strict):
     id: str | None = None
 
 
+class RefusalSpec(_Strict):
+    category: RefusalCategory | None = Field(
+        default=None, description="cyber, bio, frontier_llm, reasoning_extraction, general_harms"
+    )
+    explanation: str | None = None
+
+
 class UsageOverride(_Strict):
     input_tokens: int | None = Field(default=None, ge=0)
     output_tokens: int | None = Field(default=None, ge=0)
@@ -328,6 +340,10 @@ class Reply(_Strict):
         NeutralFinish | None,
         WithJsonSchema({"enum": [*NEUTRAL_FINISHES, *FINISH_ALIASES], "type": "string"}),
     ] = None
+    refusal: RefusalSpec | None = Field(
+        default=None,
+        description="a refusal's stop_details (Anthropic); implies finish_reason: content_filter",
+    )
     usage: UsageOverride | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     delay: Delay = Field(default=0.0, description="delay before answering, e.g. '200ms'")
@@ -381,6 +397,11 @@ class Reply(_Strict):
             raise ValueError("a fault breaks the connection: it cannot also reply")
         if self.error is None and (self.retry_after is not None or self.should_retry is not None):
             raise ValueError("'retry_after' and 'should_retry' go with an 'error'")
+        if self.refusal is not None and self.finish_reason not in (None, "content_filter"):
+            raise ValueError(
+                f"'refusal' goes with finish_reason content_filter (refusal), "
+                f"not {self.finish_reason}"
+            )
         return self
 
 

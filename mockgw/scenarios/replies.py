@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mockgw.core.chat import ChatRequest, Choice, ToolCall
+from mockgw.core.chat import ChatRequest, Choice, Refusal, ToolCall
 from mockgw.core.completions import (
     body_text,
     completion_of,
@@ -194,7 +194,8 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
                 text=text,
                 tool_calls=calls,
                 thinking=thinking,
-                finish=reply.finish_reason,
+                finish="content_filter" if reply.refusal is not None else reply.finish_reason,
+                refusal=_refusal(reply),
             )
         )
     completion = completion_of(request, tuple(choices))
@@ -249,3 +250,8 @@ def _tool_calls(
             arguments = tool_arguments(tool, rng) if tool else {}
         calls.append(ToolCall(spec.id or tool_call_id(request, rng), spec.name, arguments))
     return calls
+
+
+def _refusal(reply: Reply) -> Refusal | None:
+    spec = reply.refusal
+    return None if spec is None else Refusal(spec.category, spec.explanation)

@@ -240,7 +240,8 @@ CASES = [
         5,
         7,
         "rules[0].reply.finish_reason: unknown finish_reason 'done'; valid: content_filter, "
-        "end, end_turn, length, max_tokens, refusal, stop, stop_sequence, tool_calls, tool_use",
+        "context_window, end, end_turn, length, max_tokens, model_context_window_exceeded, "
+        "pause, pause_turn, refusal, stop, stop_sequence, tool_calls, tool_use",
     ),
     Case(
         "unknown-error-preset",

@@ -17,7 +17,22 @@ STOP_REASONS: dict[FinishReason, str] = {
     "stop_sequence": "stop_sequence",
     "tool_calls": "tool_use",
     "content_filter": "refusal",
+    "pause": "pause_turn",
+    "context_window": "model_context_window_exceeded",
 }
+
+
+def stop_details(choice: Choice) -> dict[str, Any] | None:
+    """``stop_details``: null unless the stop reason has more to say (a refusal)."""
+    if choice.finish_reason != "content_filter":
+        return None
+    refusal = choice.refusal
+    return {
+        "type": "refusal",
+        "category": refusal.category if refusal is not None else None,
+        "explanation": refusal.explanation if refusal is not None else None,
+    }
+
 
 _PING = named_event("ping", '{"type": "ping"}')
 
@@ -85,6 +100,7 @@ def message_body(completion: Completion, meta: MessageMeta) -> dict[str, Any]:
         "content": content_blocks(choice),
         "stop_reason": STOP_REASONS[choice.finish_reason],
         "stop_sequence": choice.stop_sequence,
+        "stop_details": stop_details(choice),
         "usage": usage_body(completion.usage, meta.cache_ttl),
     }
 
@@ -105,6 +121,7 @@ def stream_events(completion: Completion, meta: MessageMeta) -> list[bytes]:
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
+            "stop_details": None,
             "usage": start_usage,
         },
     }
@@ -122,6 +139,7 @@ def stream_events(completion: Completion, meta: MessageMeta) -> list[bytes]:
         "delta": {
             "stop_reason": STOP_REASONS[choice.finish_reason],
             "stop_sequence": choice.stop_sequence,
+            "stop_details": stop_details(choice),
         },
         "usage": final_usage,
     }

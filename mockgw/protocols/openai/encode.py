@@ -18,6 +18,8 @@ FINISH_REASONS: dict[FinishReason, str] = {
     "max_tokens": "length",
     "tool_calls": "tool_calls",
     "content_filter": "content_filter",
+    "pause": "stop",  # no pause on this wire: the turn simply ends
+    "context_window": "length",
 }
 
 DONE = b"data: [DONE]\n\n"
