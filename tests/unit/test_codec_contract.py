@@ -68,6 +68,11 @@ _CATALOGUE: dict[str, tuple[int, ErrorKind]] = {
     "insufficient_quota": (402, "billing_error"),
     "billing": (402, "billing_error"),
     "content_filter": (400, "invalid_request_error"),
+    "thread_not_found": (404, "not_found_error"),
+    "thread_already_continued": (400, "invalid_request_error"),
+    "thread_continue_in_flight": (400, "invalid_request_error"),
+    "thread_fingerprint_mismatch": (400, "invalid_request_error"),
+    "thread_unsupported_request": (400, "invalid_request_error"),
 }
 
 

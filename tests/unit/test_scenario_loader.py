@@ -30,7 +30,9 @@ TEXT_MATCH_KEYS = "equals, contains, regex, glob, ignore_case"
 PRESETS = (
     "rate_limit, overloaded, server_error, bad_gateway, unavailable, gateway_timeout, "
     "request_timeout, authentication, permission, not_found, request_too_large, "
-    "context_length_exceeded, insufficient_quota, billing, content_filter"
+    "context_length_exceeded, insufficient_quota, billing, content_filter, "
+    "thread_not_found, thread_already_continued, thread_continue_in_flight, "
+    "thread_fingerprint_mismatch, thread_unsupported_request"
 )
 TEMPLATE_ROOTS = (
     "last_user, system, model, api, turn, count, state, counter, header, metadata, "
