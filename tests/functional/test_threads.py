@@ -17,6 +17,7 @@ from anthropic.types import ThreadAlreadyContinuedError, ThreadNotFoundError
 
 from mockgw.gateway import GatewaySession, MockGateway
 from mockgw.state.journal import Entry
+from tests.functional.node_support import run_node
 
 MODEL = "claude-haiku-4-5-20251001"
 BETA = "message-threads-2026-08-12"
@@ -120,3 +121,35 @@ def test_continuing_one_message_twice_is_already_continued(session: GatewaySessi
                 model=MODEL, max_tokens=64, messages=again, thread=follow, betas=[BETA]
             )
     assert caught.value.status_code == 400
+
+
+NODE_RUNNER = """
+import Anthropic from "@anthropic-ai/sdk";
+import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema";
+const client = new Anthropic({ baseURL: process.env.BASE, apiKey: process.env.KEY, maxRetries: 0 });
+const getWeather = betaTool({
+  name: "get_weather", description: "Current weather for a city",
+  inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  run: async ({ city }) => `4C in ${city}`,
+});
+const final = await client.beta.messages.toolRunner({
+  model: "claude-haiku-4-5-20251001", max_tokens: 256, system: "You are terse.",
+  tools: [getWeather], stream: process.env.STREAM === "1",
+  messages: [{ role: "user", content: "What is the weather in Oslo?" }],
+});
+console.log(JSON.stringify({ stop: final.stop_reason, text: final.content[0].text }));
+"""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_node_tool_runner_defaults_run_over_a_thread(session: GatewaySession, stream: bool) -> None:
+    env = {"BASE": session.anthropic_base_url, "KEY": session.api_key, "STREAM": str(int(stream))}
+    result = run_node(NODE_RUNNER, env=env)
+    assert result["stop"] == "end_turn"
+    assert "4C in Oslo" in result["text"]
+    entries = session.requests()
+    first, second = _threads(entries)
+    assert first == {"type": "create"}
+    assert second["type"] == "continue"
+    assert [m["role"] for m in entries[1].body["messages"]] == ["user"]
+    assert [e.rule for e in entries] == ["ask", "answer"]
