@@ -37,6 +37,13 @@ PRESETS: tuple[str, ...] = (
     "enforced_spend_limit_reached",
     "request_body_too_large_after_decoding",
     "compaction_unavailable",
+    # Server-held conversations (docs/threads.md): mockgw answers these itself when a
+    # continue cannot be served, and a rule may script them like any other entry.
+    "thread_not_found",
+    "thread_already_continued",
+    "thread_continue_in_flight",
+    "thread_fingerprint_mismatch",
+    "thread_unsupported_request",
 )
 
 # A bare ``status:`` takes the catalogue entry with that status, when there is one.

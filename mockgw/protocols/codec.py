@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from multidict import MultiMapping
 
 from mockgw.core.chat import ChatRequest, Completion
+from mockgw.core.conversations import PROBLEM_PRESET, ConversationStore, Problem, Turn
 from mockgw.core.failures import Failure, NoMatch, RateLimited, ScriptedError, UnknownScenario
 from mockgw.core.models import ModelCatalogue
 from mockgw.core.plan import Answer
@@ -46,6 +47,8 @@ class Decoded(Generic[Extra]):
     body: dict[str, Any]
     extra: Extra
     unknown: Sequence[str] = ()  # unknown fields, accepted and named in a warning
+    # Set when the request starts or continues a server-held conversation (a thread).
+    turn: Turn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,20 @@ class ChatOperation(Operation, Generic[Extra]):
 
     @abc.abstractmethod
     def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[Extra]: ...
+
+    # A hook: the default knows no server-held conversations and decodes the body alone.
+    def decode_turn(
+        self,
+        body: dict[str, Any],
+        *,
+        strict: bool,
+        headers: Headers,  # noqa: ARG002
+        conversations: ConversationStore,  # noqa: ARG002
+        session: str,  # noqa: ARG002
+    ) -> Decoded[Extra]:
+        """Decode a request that may continue a conversation the server holds: the codec
+        reads the stored history from ``conversations`` and sets ``Decoded.turn``."""
+        return self.decode(body, strict=strict)
 
     # A hook: the default keeps the answer; overrides read the request and the session.
     def prepare(self, answer: Answer, decoded: Decoded[Extra], *, session: str) -> Answer:  # noqa: ARG002
@@ -189,6 +206,10 @@ class Codec(abc.ABC):
 
     def unknown_scenario(self, failure: UnknownScenario) -> ApiError:
         return ApiError(404, "not_found_error", failure.message, code="mockgw_unknown_scenario")
+
+    def conversation_error(self, problem: Problem, *, model: str) -> ApiError:
+        """A continue the store refused, worded by its catalogue entry."""
+        return self.scripted_error(ScriptedError(preset=PROBLEM_PRESET[problem]), model=model)
 
     def failure(self, failure: Failure, *, model: str) -> ApiError:
         """Any neutral failure in this provider's words."""

@@ -1,9 +1,10 @@
 """The one owner of a running server's state.
 
 Scenarios and their per-session state (the engine), the journal, which scenario each
-session was given, which sessions exist, and what each codec remembers (the Anthropic
-prompt cache): all of it is reached through :class:`Runtime`, and reset and closed
-here only, whether the admin API, the library or the pytest plugin asks.
+session was given, which sessions exist, the conversations the server holds (threads) and
+what each codec remembers (the Anthropic prompt cache): all of it is reached through
+:class:`Runtime`, and reset and closed here only, whether the admin API, the library or
+the pytest plugin asks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mockgw.config import ServerConfig
+from mockgw.core.conversations import ConversationStore
 from mockgw.core.failures import UnknownScenario
 from mockgw.errors import UsageError
 from mockgw.protocols.codec import Codec
@@ -75,6 +77,8 @@ class Runtime:
         # Scenarios a session added for itself (inline rules): removed when it closes.
         self._owned: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+        # Server-held conversations (threads), per session, whichever codec stored them.
+        self.conversations = ConversationStore()
         # This server's own registry: servers that share a process count apart.
         self.metrics = Metrics(apis=[c.name for c in self.codecs], private=self._owned_by_session)
 
@@ -155,6 +159,7 @@ class Runtime:
         """Forget the session's state and journal; it stays known, with its scenario."""
         self.reset_state(session)
         self.journal.clear(session)
+        self.conversations.clear(session)
         for codec in self.codecs:
             codec.reset(session)
         self.seen(session)
@@ -169,6 +174,7 @@ class Runtime:
             self.engine.remove(name)
         self.reset_state(session)
         self.journal.clear(session)
+        self.conversations.clear(session)
         for codec in self.codecs:
             codec.reset(session)
 
@@ -179,5 +185,6 @@ class Runtime:
         with self._lock:
             self._scenario_of.clear()
             self._sessions.clear()
+        self.conversations.clear()
         for codec in self.codecs:
             codec.reset()

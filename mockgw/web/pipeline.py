@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockgw.core.conversations import ConversationUnavailable
 from mockgw.core.failures import Failure, UnknownScenario
 from mockgw.core.keys import key_accepted, redact
 from mockgw.core.plan import Answer, ErrorAnswer, Plan
@@ -99,7 +100,16 @@ async def _admit(
         raise codec.body_error(problem) from None
     exchange.body = body  # journaled as sent, even when it fails validation
     exchange.stream = body.get("stream") is True  # until the codec says what it means
-    decoded = operation.decode(body, strict=config.strict)
+    if isinstance(operation, ChatOperation):
+        decoded = operation.decode_turn(
+            body,
+            strict=config.strict,
+            headers=headers,
+            conversations=runtime.conversations,
+            session=exchange.session,
+        )
+    else:
+        decoded = operation.decode(body, strict=config.strict)
     exchange.stream = decoded.chat.stream
     exchange.warn_unknown_fields(decoded.unknown)
     if not config.models.accepts(decoded.chat.model):
@@ -116,18 +126,48 @@ async def _chat(
     runtime: Runtime,
 ) -> web.StreamResponse:
     session = exchange.session
-    plan = runtime.engine.plan(
-        decoded.chat,
-        decoded.body,
-        exchange.request.headers,
-        scenario=scenario,
-        session=session,
-        client_key=key,
-    )
-    if isinstance(plan.outcome, Answer):
-        prepared = operation.prepare(plan.outcome, decoded, session=session)
-        if prepared is not plan.outcome:
-            plan = replace(plan, outcome=prepared)
-    exchange.planned(plan)
-    rendering = ChatRendering(exchange.codec, operation, decoded, exchange.request_id)
-    return await deliver(exchange, plan, rendering, max_wait=runtime.config.max_wait_seconds)
+    turn, store = decoded.turn, runtime.conversations
+    claimed = turn.continues if turn is not None else None
+    if claimed is not None:
+        # Decoding read the history; nothing awaited since, but a reset on another thread
+        # may have come between, so the claim checks again.
+        try:
+            store.claim(session, claimed, api=exchange.codec.name)
+        except ConversationUnavailable as refused:
+            raise exchange.codec.conversation_error(
+                refused.problem, model=decoded.chat.model
+            ) from None
+    try:
+        plan = runtime.engine.plan(
+            decoded.chat,
+            decoded.body,
+            exchange.request.headers,
+            scenario=scenario,
+            session=session,
+            client_key=key,
+        )
+        if isinstance(plan.outcome, Answer):
+            prepared = operation.prepare(plan.outcome, decoded, session=session)
+            if prepared is not plan.outcome:
+                plan = replace(plan, outcome=prepared)
+        exchange.planned(plan)
+        rendering = ChatRendering(exchange.codec, operation, decoded, exchange.request_id)
+        response = await deliver(
+            exchange, plan, rendering, max_wait=runtime.config.max_wait_seconds
+        )
+        outcome = plan.outcome
+        # Only a reply that went out whole is kept: an error, a fault or a cut leaves the
+        # conversation where it was, as the real API stores no turn it did not finish.
+        if (
+            turn is not None
+            and isinstance(outcome, Answer)
+            and outcome.stream_fault is None
+            and exchange.error_code is None
+        ):
+            store.save(
+                session, turn.response_id, turn.record(outcome.completion), continues=claimed
+            )
+        return response
+    finally:
+        if claimed is not None:
+            store.release(session, claimed)

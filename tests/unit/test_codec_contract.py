@@ -72,6 +72,11 @@ _CATALOGUE: dict[str, tuple[int, ErrorKind]] = {
     "enforced_spend_limit_reached": (429, "rate_limit_error"),
     "request_body_too_large_after_decoding": (413, "request_too_large"),
     "compaction_unavailable": (503, "overloaded_error"),
+    "thread_not_found": (404, "not_found_error"),
+    "thread_already_continued": (400, "invalid_request_error"),
+    "thread_continue_in_flight": (400, "invalid_request_error"),
+    "thread_fingerprint_mismatch": (400, "invalid_request_error"),
+    "thread_unsupported_request": (400, "invalid_request_error"),
 }
 
 

@@ -32,7 +32,9 @@ PRESETS = (
     "request_timeout, authentication, permission, not_found, request_too_large, "
     "context_length_exceeded, insufficient_quota, billing, content_filter, "
     "ramp_limit_exceeded, enforced_spend_limit_reached, "
-    "request_body_too_large_after_decoding, compaction_unavailable"
+    "request_body_too_large_after_decoding, compaction_unavailable, "
+    "thread_not_found, thread_already_continued, thread_continue_in_flight, "
+    "thread_fingerprint_mismatch, thread_unsupported_request"
 )
 TEMPLATE_ROOTS = (
     "last_user, system, model, api, turn, count, state, counter, header, metadata, "

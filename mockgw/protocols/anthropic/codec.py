@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from typing_extensions import override
 
 from mockgw.core.chat import Completion
+from mockgw.core.conversations import ConversationStore, ConversationUnavailable, Turn
 from mockgw.core.keys import bearer_token
 from mockgw.core.models import ModelInfo, undated
 from mockgw.core.plan import Answer
 from mockgw.core.tokens import request_tokens
 from mockgw.errors import ApiError
-from mockgw.protocols.anthropic import errors, failures
+from mockgw.protocols.anthropic import errors, failures, threads
 from mockgw.protocols.anthropic.decode import to_chat_request
 from mockgw.protocols.anthropic.encode import (
     MessageMeta,
@@ -61,6 +63,37 @@ class Messages(ChatOperation[CachePrefix | None]):
         coerced = validated.model_dump(by_alias=True, exclude_unset=True)
         return Decoded(to_chat_request(coerced), coerced, cache_prefix(coerced), unknown)
 
+    def decode_turn(
+        self,
+        body: dict[str, Any],
+        *,
+        strict: bool,
+        headers: Headers,
+        conversations: ConversationStore,
+        session: str,
+    ) -> Decoded[CachePrefix | None]:
+        raw = body.get("thread")
+        if raw is None:
+            return self.decode(body, strict=strict)
+        spec = threads.parse_thread(raw, headers)
+        rest = {k: v for k, v in body.items() if k != "thread"}
+        stored = None
+        if spec.previous is not None:
+            try:
+                stored = conversations.peek(session, spec.previous, api=threads.API)
+            except ConversationUnavailable as refused:
+                raise threads.unavailable(refused) from None
+            rest = threads.merge(rest, stored)
+        validated, unknown = validate_messages_request(rest, strict=strict)
+        coerced = validated.model_dump(by_alias=True, exclude_unset=True)
+        if stored is not None:
+            threads.check_fingerprint(coerced, stored)
+        chat = to_chat_request(coerced)
+        turn = Turn(new_message_id(), spec.previous, partial(threads.record, coerced, chat))
+        # Rules see the whole conversation, and the thread field as it was sent.
+        seen = {**coerced, "thread": raw}
+        return Decoded(chat, seen, cache_prefix(coerced), unknown, turn)
+
     def prepare(
         self, answer: Answer, decoded: Decoded[CachePrefix | None], *, session: str
     ) -> Answer:
@@ -81,7 +114,9 @@ class Messages(ChatOperation[CachePrefix | None]):
 
 def _meta(decoded: Decoded[CachePrefix | None]) -> MessageMeta:
     prefix = decoded.extra
-    return MessageMeta(new_message_id(), decoded.chat.model, prefix.ttl if prefix else "5m")
+    # A threaded reply's id was chosen before it was answered: it is the thread's handle.
+    message_id = decoded.turn.response_id if decoded.turn is not None else new_message_id()
+    return MessageMeta(message_id, decoded.chat.model, prefix.ttl if prefix else "5m")
 
 
 class CountTokens(JsonOperation):

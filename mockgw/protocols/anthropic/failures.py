@@ -11,6 +11,30 @@ from mockgw.errors import ApiError
 from mockgw.protocols.anthropic.errors import DECODED_TOO_LARGE
 from mockgw.protocols.presets import FINAL, RETRY, RETRYABLE, WirePreset
 
+# The thread errors' sentences, from the anthropic 2.16 SDK's error docstrings
+# (types/thread_*_error.py); the fingerprint one gets the differing fields appended.
+_REPLAY = 'replay the full conversation with `thread: {"type": "create"}`'
+THREAD_NOT_FOUND = (
+    "No usable Thread state was found for `previous_message_id`. Replay the full "
+    'conversation with `thread: {"type": "create"}`.'
+)
+THREAD_ALREADY_CONTINUED = (
+    "The response that `previous_message_id` names has already been continued, and each "
+    "response can be continued only once. Continue from the Thread's most recent response `id`."
+)
+THREAD_CONTINUE_IN_FLIGHT = (
+    "Another request is still continuing from the same `previous_message_id`. Wait for it to "
+    f"complete and continue from its response `id`, or {_REPLAY}."
+)
+THREAD_FINGERPRINT_MISMATCH = (
+    "A field that must stay the same across a Thread's turns differs from the value stored "
+    f"with the Thread. Send the stored values, or {_REPLAY} to change them."
+)
+THREAD_UNSUPPORTED_REQUEST = (
+    "The request combines `thread` with a request field or an organization setting that "
+    "Threads do not support. Send the full conversation without `thread`, or change that field."
+)
+
 
 def _moment(seconds: float) -> str:
     """Anthropic's reset format: an RFC 3339 instant."""
@@ -191,5 +215,41 @@ PRESETS: dict[str, WirePreset] = {
         "Compaction is temporarily unavailable. Please try again later.",
         error_code="compaction_unavailable",
         headers=RETRYABLE,
+    ),
+    # --- server-held conversations (message threads): wording of the SDK's docstrings ---
+    "thread_not_found": WirePreset(
+        404,
+        "not_found_error",
+        THREAD_NOT_FOUND,
+        error_code="thread_not_found",
+        headers=FINAL,
+    ),
+    "thread_already_continued": WirePreset(
+        400,
+        "invalid_request_error",
+        THREAD_ALREADY_CONTINUED,
+        error_code="thread_already_continued",
+        headers=FINAL,
+    ),
+    "thread_continue_in_flight": WirePreset(
+        400,
+        "invalid_request_error",
+        THREAD_CONTINUE_IN_FLIGHT,
+        error_code="thread_continue_in_flight",
+        headers=FINAL,
+    ),
+    "thread_fingerprint_mismatch": WirePreset(
+        400,
+        "invalid_request_error",
+        THREAD_FINGERPRINT_MISMATCH,
+        error_code="thread_fingerprint_mismatch",
+        headers=FINAL,
+    ),
+    "thread_unsupported_request": WirePreset(
+        400,
+        "invalid_request_error",
+        THREAD_UNSUPPORTED_REQUEST,
+        error_code="thread_unsupported_request",
+        headers=FINAL,
     ),
 }

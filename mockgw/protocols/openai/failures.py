@@ -223,4 +223,48 @@ PRESETS: dict[str, WirePreset] = {
         type="server_error",
         headers=RETRYABLE,
     ),
+    # --- server-held conversations (previous_response_id) -------------------------------
+    # OpenAI's Responses API keeps conversations too, with one real error for a lost one;
+    # it lets a response be continued many times and has no fingerprint, so the other
+    # names get mockgw's own codes (mockgw_...) rather than a code OpenAI never sends.
+    "thread_not_found": WirePreset(
+        400,
+        "invalid_request_error",
+        "Previous response not found.",
+        code="previous_response_not_found",
+        param="previous_response_id",
+        headers=FINAL,
+    ),
+    "thread_already_continued": WirePreset(
+        400,
+        "invalid_request_error",
+        "Previous response has already been continued; continue from the latest response.",
+        code="mockgw_previous_response_continued",
+        param="previous_response_id",
+        headers=FINAL,
+    ),
+    "thread_continue_in_flight": WirePreset(
+        400,
+        "invalid_request_error",
+        "Another request is still continuing from this previous response; wait for it.",
+        code="mockgw_previous_response_in_flight",
+        param="previous_response_id",
+        headers=FINAL,
+    ),
+    "thread_fingerprint_mismatch": WirePreset(
+        400,
+        "invalid_request_error",
+        "A field differs from the value stored with the previous response.",
+        code="mockgw_previous_response_mismatch",
+        param="previous_response_id",
+        headers=FINAL,
+    ),
+    "thread_unsupported_request": WirePreset(
+        400,
+        "invalid_request_error",
+        "This request cannot be combined with previous_response_id.",
+        code="mockgw_previous_response_unsupported",
+        param="previous_response_id",
+        headers=FINAL,
+    ),
 }
