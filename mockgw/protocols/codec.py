@@ -25,6 +25,7 @@ from mockgw.core.chat import ChatRequest, Completion
 from mockgw.core.failures import Failure, NoMatch, RateLimited, ScriptedError, UnknownScenario
 from mockgw.core.models import ModelCatalogue
 from mockgw.core.plan import Answer
+from mockgw.core.profiles import DEFAULT_PROFILE, Profile
 from mockgw.core.ratelimit import Admission, BucketState
 from mockgw.errors import ApiError, BodyProblem
 from mockgw.protocols.presets import WirePreset, scripted_api_error
@@ -46,6 +47,9 @@ class Decoded(Generic[Extra]):
     body: dict[str, Any]
     extra: Extra
     unknown: Sequence[str] = ()  # unknown fields, accepted and named in a warning
+    # The provider profile the answer is encoded in (mockgw/core/profiles.py): the
+    # pipeline sets the scenario's or the server's once the scenario is known.
+    profile: Profile = DEFAULT_PROFILE
 
 
 @dataclass(frozen=True, slots=True)

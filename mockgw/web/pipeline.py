@@ -129,5 +129,8 @@ async def _chat(
         if prepared is not plan.outcome:
             plan = replace(plan, outcome=prepared)
     exchange.planned(plan)
+    profile = runtime.engine.profile(scenario) or runtime.config.profile
+    if profile != decoded.profile:
+        decoded = replace(decoded, profile=profile)
     rendering = ChatRendering(exchange.codec, operation, decoded, exchange.request_id)
     return await deliver(exchange, plan, rendering, max_wait=runtime.config.max_wait_seconds)
