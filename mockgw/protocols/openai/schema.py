@@ -119,7 +119,7 @@ class TextPart(_Model):
 
 class ImageUrl(_Model):
     url: str
-    detail: Literal["auto", "low", "high"] | None = None
+    detail: Literal["auto", "low", "high", "original"] | None = None
 
 
 class ImageUrlPart(_Model):
@@ -568,8 +568,10 @@ class ChatCompletionRequest(_Model):
 
     # identification, caching and storage
     user: str | None = None
-    safety_identifier: Annotated[str, Field(max_length=64)] | None = None
+    # openai 3.57 documents 128 characters (it was 64 when the field came in).
+    safety_identifier: Annotated[str, Field(max_length=128)] | None = None
     prompt_cache_key: str | None = None
+    # Deprecated in favour of prompt_cache_options.ttl, still accepted by the API.
     prompt_cache_retention: Literal["in_memory", "24h"] | None = None
     prompt_cache_options: PromptCacheOptions | None = None
     metadata: Metadata | None = None
