@@ -25,6 +25,7 @@ from mockgw.config import (
     ServerConfig,
 )
 from mockgw.core.models import ModelCatalogue
+from mockgw.core.profiles import DEFAULT_PROFILE, PROFILES
 from mockgw.errors import ConfigError
 from mockgw.exposure import ENV_TOKEN, bind_warning
 from mockgw.scenarios.loader import (
@@ -117,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict",
         action="store_true",
         help="reject unknown request fields as the real APIs do (default: accept and warn)",
+    )
+    run.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=DEFAULT_PROFILE,
+        help="answer as this service: native (the provider's own API, the default) or gateway "
+        "(a Claude-fronting gateway's OpenAI-compatible endpoint); a scenario's profile: wins",
     )
     run.add_argument(
         "--model",
@@ -421,6 +429,7 @@ def config_from_args(
         journal_bytes=args.journal_bytes,
         api_keys=frozenset(args.api_key),
         strict=args.strict,
+        profile=args.profile,
         models=models,
         max_body_bytes=args.max_body_bytes,
         # Slow and idle clients (_connection_options).

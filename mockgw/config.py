@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mockgw.codecs import STANDARD_CODECS
 from mockgw.core.models import ModelCatalogue
+from mockgw.core.profiles import DEFAULT_PROFILE, Profile
 from mockgw.protocols.codec import Codec
 
 # The real Messages API accepts 32 MB; the OpenAI limit is not published, so both
@@ -46,6 +47,9 @@ class ServerConfig:
     api_keys: frozenset[str] = frozenset()
     # Reject unknown request fields the way the real APIs do, instead of warning.
     strict: bool = False
+    # Which service the answers look like (mockgw/core/profiles.py); a scenario's
+    # ``profile:`` overrides it for the requests that scenario answers.
+    profile: Profile = DEFAULT_PROFILE
     models: ModelCatalogue = field(default_factory=ModelCatalogue.default)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # The longest one response holds its connection, from the request's arrival, all

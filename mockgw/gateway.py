@@ -29,6 +29,7 @@ from mockgw.background import BackgroundServer
 from mockgw.codecs import STANDARD_CODECS
 from mockgw.config import DEFAULT_JOURNAL_BYTES, ServerConfig
 from mockgw.core.models import ModelCatalogue
+from mockgw.core.profiles import DEFAULT_PROFILE, Profile
 from mockgw.errors import UsageError
 from mockgw.protocols.codec import Codec
 from mockgw.scenarios.engine import RESERVED_LABELS, UNMATCHED, Engine
@@ -61,6 +62,7 @@ class MockGateway:
         scenario: str | None = None,
         api_keys: Iterable[str] = (),
         strict: bool = False,
+        profile: Profile = DEFAULT_PROFILE,
         any_model: bool = False,
         seed: int = 0,
         chaos: str | None = None,
@@ -83,6 +85,7 @@ class MockGateway:
             scenario=scenario,
             api_keys=keys,
             strict=strict,
+            profile=profile,
             models=ModelCatalogue.default(accept_any=any_model),
             seed=seed,
             chaos=chaos,

@@ -172,7 +172,7 @@ MALFORMED: list[MalformedCase] = [
         _user({"type": "image_url", "image_url": {"url": "https://x.test/a.png", "detail": "max"}}),
         "messages[0].content[0].image_url.detail",
         "invalid_value",
-        "Invalid value: 'max'. Supported values are: 'auto', 'low', and 'high'.",
+        "Invalid value: 'max'. Supported values are: 'auto', 'low', 'high', and 'original'.",
     ),
     _case(
         "input-audio-format-invalid",
@@ -399,11 +399,11 @@ MALFORMED: list[MalformedCase] = [
     ),
     _case(
         "safety-identifier-too-long",
-        _body(safety_identifier="u" * 65),
+        _body(safety_identifier="u" * 129),
         "safety_identifier",
         "string_above_max_length",
         "Invalid 'safety_identifier': string too long. Expected a string with maximum length "
-        "64, but got a string with length 65 instead.",
+        "128, but got a string with length 129 instead.",
     ),
     # --- tools
     _case(
@@ -549,6 +549,78 @@ MALFORMED: list[MalformedCase] = [
         "invalid_value",
         "Invalid value: 'video'. Supported values are: 'text' and 'audio'.",
     ),
+    # --- the 2026 request fields (openai 3.57's completion_create_params)
+    _case(
+        "moderation-missing-model",
+        _body(moderation={"policy": {"input": {"mode": "block"}}}),
+        "moderation.model",
+        _MISSING,
+        "Missing required parameter: 'moderation.model'.",
+    ),
+    _case(
+        "moderation-mode-invalid",
+        _body(
+            moderation={"model": "omni-moderation-latest", "policy": {"input": {"mode": "warn"}}}
+        ),
+        "moderation.policy.input.mode",
+        "invalid_value",
+        "Invalid value: 'warn'. Supported values are: 'score' and 'block'.",
+    ),
+    _case(
+        "prompt-cache-ttl-invalid",
+        _body(prompt_cache_options={"mode": "explicit", "ttl": "1h"}),
+        "prompt_cache_options.ttl",
+        "invalid_value",
+        "Invalid value: '1h'. Supported values are: '30m'.",
+    ),
+    _case(
+        "prompt-cache-retention-invalid",
+        _body(prompt_cache_retention="1d"),
+        "prompt_cache_retention",
+        "invalid_value",
+        "Invalid value: '1d'. Supported values are: 'in_memory' and '24h'.",
+    ),
+    _case(
+        "prompt-cache-key-not-string",
+        _body(prompt_cache_key=42),
+        "prompt_cache_key",
+        "invalid_type",
+        "Invalid type for 'prompt_cache_key': expected a string, but got an integer instead.",
+    ),
+    _case(
+        "verbosity-invalid",
+        _body(verbosity="loud"),
+        "verbosity",
+        "invalid_value",
+        "Invalid value: 'loud'. Supported values are: 'low', 'medium', and 'high'.",
+    ),
+    _case(
+        "web-search-location-type-invalid",
+        _body(web_search_options={"user_location": {"type": "exact", "approximate": {}}}),
+        "web_search_options.user_location.type",
+        "invalid_value",
+        "Invalid value: 'exact'. Supported values are: 'approximate'.",
+    ),
+    _case(
+        "prediction-type-invalid",
+        _body(prediction={"type": "diff", "content": "draft"}),
+        "prediction.type",
+        "invalid_value",
+        "Invalid value: 'diff'. Supported values are: 'content'.",
+    ),
+    _case(
+        "prompt-cache-breakpoint-ttl-invalid",
+        _user(
+            {
+                "type": "text",
+                "text": "x",
+                "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "1h"},
+            }
+        ),
+        "messages[0].content[0].prompt_cache_breakpoint.ttl",
+        "invalid_value",
+        "Invalid value: '1h'. Supported values are: '30m' and '12h'.",
+    ),
     _case(
         "audio-missing-voice",
         _body(modalities=["text", "audio"], audio={"format": "wav"}),
@@ -596,7 +668,7 @@ VALID_BODIES: list[tuple[str, dict[str, Any]]] = [
             {"type": "text", "text": "Look", "prompt_cache_breakpoint": {"mode": "explicit"}},
             {
                 "type": "image_url",
-                "image_url": {"url": "https://example.com/cat.png", "detail": "low"},
+                "image_url": {"url": "https://example.com/cat.png", "detail": "original"},
             },
             {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PNG_1PX}"}},
             {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
@@ -771,7 +843,7 @@ VALID_BODIES: list[tuple[str, dict[str, Any]]] = [
             verbosity="low",
             service_tier="flex",
             store=True,
-            safety_identifier="s" * 64,
+            safety_identifier="s" * 128,
             prompt_cache_key="tenant-42",
             prompt_cache_retention="24h",
             prompt_cache_options={"ttl": "30m", "mode": "explicit"},
@@ -781,6 +853,31 @@ VALID_BODIES: list[tuple[str, dict[str, Any]]] = [
                 "model": "omni-moderation-latest",
                 "policy": {"input": {"mode": "score"}, "output": None},
             },
+        ),
+    ),
+    (
+        "prompt-cache-breakpoints-fast-tier",
+        _body(
+            service_tier="fast",
+            prompt_cache_options={"mode": "explicit"},
+            prediction={"type": "content", "content": "draft"},
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image_url",
+                            "image_url": {"url": "https://example.com/a.png", "detail": "original"},
+                            "prompt_cache_breakpoint": {"mode": "explicit", "ttl": "12h"},
+                        },
+                        {
+                            "type": "file",
+                            "file": {"file_id": "file-1"},
+                            "prompt_cache_breakpoint": {"mode": "explicit"},
+                        },
+                    ],
+                }
+            ],
         ),
     ),
     (

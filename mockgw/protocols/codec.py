@@ -26,6 +26,7 @@ from mockgw.core.conversations import PROBLEM_PRESET, ConversationStore, Problem
 from mockgw.core.failures import Failure, NoMatch, RateLimited, ScriptedError, UnknownScenario
 from mockgw.core.models import ModelCatalogue
 from mockgw.core.plan import Answer
+from mockgw.core.profiles import DEFAULT_PROFILE, Profile
 from mockgw.core.ratelimit import Admission, BucketState
 from mockgw.errors import ApiError, BodyProblem
 from mockgw.protocols.presets import WirePreset, scripted_api_error
@@ -49,6 +50,9 @@ class Decoded(Generic[Extra]):
     unknown: Sequence[str] = ()  # unknown fields, accepted and named in a warning
     # Set when the request starts or continues a server-held conversation (a thread).
     turn: Turn | None = None
+    # The provider profile the answer is encoded in (mockgw/core/profiles.py): the
+    # pipeline sets the scenario's or the server's once the scenario is known.
+    profile: Profile = DEFAULT_PROFILE
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from mockgw.core.chat import ChatRequest
 from mockgw.core.completions import generated_completion
 from mockgw.core.failures import NoMatch, RateLimited, UnknownScenario
 from mockgw.core.plan import Answer, Check, ErrorAnswer, Plan
+from mockgw.core.profiles import Profile
 from mockgw.core.ratelimit import BucketState, RateLimiter
 from mockgw.core.tokens import request_tokens
 from mockgw.scenarios.gates import Gate, GateContext, gates_of
@@ -72,6 +73,7 @@ class CompiledScenario:
     unmatched: str
     rules: tuple[CompiledRule, ...]  # in the order they are tried
     limits: Limits | None = None
+    profile: Profile | None = None  # None: the server's
 
 
 @dataclass(slots=True)
@@ -131,6 +133,7 @@ def compile_scenario(loaded: LoadedScenario) -> CompiledScenario:
         scenario.unmatched,
         tuple(rule for _, rule in rules),
         scenario.limits,
+        scenario.profile,
     )
 
 
@@ -237,6 +240,11 @@ class Engine:
             return scenario
         near = difflib.get_close_matches(name, self._scenarios, n=1)
         return UnknownScenario(name, tuple(self.names), near[0] if near else None)
+
+    def profile(self, requested: str | None) -> Profile | None:
+        """The profile of the scenario a request chose, if that scenario sets one."""
+        chosen = self.resolve(requested)
+        return chosen.profile if isinstance(chosen, CompiledScenario) else None
 
     def plan(
         self,

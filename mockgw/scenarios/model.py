@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mockgw.core.chat import RefusalCategory
+from mockgw.core.profiles import Profile
 from mockgw.scenarios.regex import compile_regex
 
 NeutralFinish = Literal[
@@ -459,6 +460,11 @@ class Scenario(_Strict):
     )
     limits: Limits | None = Field(
         default=None, description="real rate limiting (token buckets) for this scenario"
+    )
+    profile: Profile | None = Field(
+        default=None,
+        description="which service this scenario's answers look like: native (the provider's "
+        "own API) or gateway (a Claude-fronting gateway); default: the server's --profile",
     )
     rules: list[Rule] = Field(default_factory=list)
 

@@ -151,6 +151,9 @@ async def _chat(
             if prepared is not plan.outcome:
                 plan = replace(plan, outcome=prepared)
         exchange.planned(plan)
+        profile = runtime.engine.profile(scenario) or runtime.config.profile
+        if profile != decoded.profile:
+            decoded = replace(decoded, profile=profile)
         rendering = ChatRendering(exchange.codec, operation, decoded, exchange.request_id)
         response = await deliver(
             exchange, plan, rendering, max_wait=runtime.config.max_wait_seconds

@@ -150,3 +150,51 @@ def test_image_data_url_edge_cases(url: str, code: str) -> None:
 def test_function_parameters_without_type_are_accepted() -> None:
     tool = {"type": "function", "function": {"name": "f", "parameters": {"properties": {}}}}
     validate_chat_request({"model": MODEL, "messages": [USER], "tools": [tool]}, strict=True)
+
+
+# A response's message and the SDK helpers' additions, as a client echoes them back.
+ECHOED_ASSISTANT: dict[str, Any] = {
+    "role": "assistant",
+    "content": None,
+    "refusal": None,
+    "annotations": [
+        {
+            "type": "url_citation",
+            "url_citation": {"start_index": 0, "end_index": 4, "title": "t", "url": "https://x"},
+        }
+    ],
+    "audio": {"id": "audio_1", "data": "UklGRg==", "expires_at": 1, "transcript": "hi"},
+    "function_call": None,
+    "parsed": {"city": "Paris"},
+    "tool_calls": [
+        {
+            "index": 0,
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "f", "arguments": "{}", "parsed_arguments": {}},
+        }
+    ],
+}
+
+
+def test_strict_accepts_an_echoed_response_message() -> None:
+    body = {
+        "model": MODEL,
+        "messages": [
+            USER,
+            ECHOED_ASSISTANT,
+            {"role": "tool", "tool_call_id": "call_1", "content": "ok"},
+        ],
+    }
+    assert validate_chat_request(body, strict=True)[1] == []
+
+
+def test_a_malformed_echoed_annotation_is_a_400() -> None:
+    bad = {**ECHOED_ASSISTANT, "annotations": [{"type": "url_citation", "url_citation": {}}]}
+    body = {
+        "model": MODEL,
+        "messages": [USER, bad, {"role": "tool", "tool_call_id": "call_1", "content": "ok"}],
+    }
+    error = _reject(body, strict=False)
+    assert error.status == 400
+    assert error.param == "messages[1].annotations[0].url_citation.start_index"

@@ -100,7 +100,7 @@ CASES = [
         2,
         1,
         "rule: unknown key 'rule' (did you mean 'rules'?); "
-        "valid keys: scenario, description, unmatched, limits, rules",
+        "valid keys: scenario, description, unmatched, limits, profile, rules",
     ),
     Case(
         "duplicate-key",
@@ -502,7 +502,7 @@ def test_empty_text_loads_nothing() -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ((), ["scenario", "description", "unmatched", "limits", "rules"]),
+        ((), ["scenario", "description", "unmatched", "limits", "profile", "rules"]),
         (("rules", 0), None),
         (("rules", 0, "when"), CONDITION_KEYS.split(", ")),
         (("rules", 0, "when", "not", "any", 2), CONDITION_KEYS.split(", ")),
@@ -612,7 +612,7 @@ def test_duplicate_scenario_is_reported_while_one_of_them_is_invalid(tmp_path: P
     a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
     assert [str(p) for p in problems] == [
         f"{b}:2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); "
-        "valid keys: scenario, description, unmatched, limits, rules",
+        "valid keys: scenario, description, unmatched, limits, profile, rules",
         f"{b}:1:1: scenario 'twin' is already defined at {a}:1",
     ]
 

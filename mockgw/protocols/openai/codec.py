@@ -47,12 +47,23 @@ class ChatCompletions(ChatOperation[None]):
         return Decoded(to_chat_request(body), body, None, unknown)
 
     def body(self, completion: Completion, decoded: Decoded[None]) -> dict[str, Any]:
-        meta = ResponseMeta.new(decoded.chat.model, int(time.time()))
-        return completion_body(completion, meta)
+        return completion_body(completion, _meta(decoded))
 
     def events(self, completion: Completion, decoded: Decoded[None]) -> list[bytes]:
-        meta = ResponseMeta.new(decoded.chat.model, int(time.time()))
+        meta = _meta(decoded)
         return stream_events(completion, meta, include_usage=decoded.chat.include_usage)
+
+
+def _meta(decoded: Decoded[None]) -> ResponseMeta:
+    # Validation has approved the body: stream_options, when present, is an object.
+    options = decoded.body.get("stream_options") or {}
+    return ResponseMeta.new(
+        decoded.chat.model,
+        int(time.time()),
+        profile=decoded.profile,
+        requested_tier=decoded.body.get("service_tier"),
+        obfuscation=options.get("include_obfuscation") is not False,
+    )
 
 
 def _model_body(info: ModelInfo) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from mockgw.core.chat import Choice, Completion, FinishReason, ToolCall, Usage
 from mockgw.core.generate import unique_id
+from mockgw.core.profiles import Profile
 from mockgw.core.tokens import split_tokens
 from mockgw.protocols.sse import data_event
 
@@ -26,18 +27,64 @@ DONE = b"data: [DONE]\n\n"
 
 
 @dataclass(frozen=True, slots=True)
+class Traits:
+    """What a provider profile (mockgw/core/profiles.py) sends on this wire."""
+
+    system_fingerprint: bool  # the ``fp_...`` of the serving configuration
+    service_tier: bool  # the tier that served the request
+    obfuscation: bool  # random padding in streamed chunks, unless the client turns it off
+
+
+# OpenAI's own service sends all three; a Claude-fronting gateway's OpenAI-compatible
+# endpoint sends none of them.
+TRAITS: dict[Profile, Traits] = {
+    "native": Traits(system_fingerprint=True, service_tier=True, obfuscation=True),
+    "gateway": Traits(system_fingerprint=False, service_tier=False, obfuscation=False),
+}
+
+# The tier a response reports for the one requested: OpenAI answers "priority" for
+# "fast" as well, and "default" when the request left it to the service.
+_SERVED_TIER = {"flex": "flex", "scale": "scale", "priority": "priority", "fast": "priority"}
+
+# Padding lengths go up to this many characters (the real strings are short).
+_PAD = 16
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseMeta:
-    """What every chunk of one response repeats."""
+    """What every chunk of one response repeats; ``None`` leaves a key out."""
 
     id: str
     created: int
     model: str
-    system_fingerprint: str
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+    # Characters padding strings are cut from, fresh per response; None sends none.
+    padding: str | None = None
 
     @classmethod
-    def new(cls, model: str, created: int) -> ResponseMeta:
-        suffix = unique_id(29)
-        return cls(f"chatcmpl-{suffix}", created, model, fingerprint(model))
+    def new(
+        cls,
+        model: str,
+        created: int,
+        *,
+        profile: Profile = "native",
+        requested_tier: Any = None,
+        obfuscation: bool = True,
+    ) -> ResponseMeta:
+        """``requested_tier`` is the request's ``service_tier``; ``obfuscation`` False when
+        the client sent ``stream_options.include_obfuscation: false``."""
+        traits = TRAITS[profile]
+        return cls(
+            f"chatcmpl-{unique_id(29)}",
+            created,
+            model,
+            fingerprint(model) if traits.system_fingerprint else None,
+            _SERVED_TIER.get(requested_tier, "default") if traits.service_tier else None,
+            # One random draw per response; each chunk takes a slice of it, which keeps
+            # the hot loop free of random number generation.
+            unique_id(2 * _PAD) if traits.obfuscation and obfuscation else None,
+        )
 
 
 def fingerprint(model: str) -> str:
@@ -86,7 +133,7 @@ def _message(choice: Choice) -> dict[str, Any]:
 
 
 def completion_body(completion: Completion, meta: ResponseMeta) -> dict[str, Any]:
-    return {
+    body = {
         "id": meta.id,
         "object": "chat.completion",
         "created": meta.created,
@@ -101,9 +148,12 @@ def completion_body(completion: Completion, meta: ResponseMeta) -> dict[str, Any
             for index, choice in enumerate(completion.choices)
         ],
         "usage": usage_body(completion.usage),
-        "service_tier": "default",
-        "system_fingerprint": meta.system_fingerprint,
     }
+    if meta.service_tier is not None:
+        body["service_tier"] = meta.service_tier
+    if meta.system_fingerprint is not None:
+        body["system_fingerprint"] = meta.system_fingerprint
+    return body
 
 
 def stream_events(
@@ -114,19 +164,32 @@ def stream_events(
     Chunks are assembled from a pre-serialised prefix rather than by dumping a dict per
     chunk: every chunk repeats the same envelope, and this is the server's hot loop.
     """
+    tier = "" if meta.service_tier is None else f'"service_tier":"{meta.service_tier}",'
+    fp = meta.system_fingerprint
+    fp_key = "" if fp is None else f'"system_fingerprint":"{fp}",'
     head = (
         f'{{"id":"{meta.id}","object":"chat.completion.chunk","created":{meta.created},'
-        f'"model":{_dumps(meta.model)},"system_fingerprint":"{meta.system_fingerprint}",'
-        '"choices":['
+        f'"model":{_dumps(meta.model)},{tier}{fp_key}"choices":['
     )
-    tail = ',"usage":null}' if include_usage else "}"
+    usage = ',"usage":null' if include_usage else ""
+    padding = meta.padding
     events: list[bytes] = []
+
+    def close(text: str) -> str:
+        # The top-level obfuscation key pads a chunk towards a multiple of _PAD characters,
+        # as the real one hides the size of each delta: a slice, not a fresh random draw.
+        if padding is None:
+            return f"{text}}}"
+        start = len(text) % _PAD
+        return f'{text},"obfuscation":"{padding[start:_PAD]}"}}'
 
     def emit(index: int, delta: str, finish: str = "null") -> None:
         events.append(
             data_event(
-                f'{head}{{"index":{index},"delta":{delta},"logprobs":null,'
-                f'"finish_reason":{finish}}}]{tail}'
+                close(
+                    f'{head}{{"index":{index},"delta":{delta},"logprobs":null,'
+                    f'"finish_reason":{finish}}}]{usage}'
+                )
             )
         )
 
@@ -151,7 +214,7 @@ def stream_events(
             _argument_fragments(emit, index, call_index, calls[call_index])
         emit(index, "{}", f'"{FINISH_REASONS[choice.finish_reason]}"')
     if include_usage:
-        events.append(data_event(f'{head}],"usage":{_dumps(usage_body(completion.usage))}}}'))
+        events.append(data_event(close(f'{head}],"usage":{_dumps(usage_body(completion.usage))}')))
     events.append(DONE)
     return events
 

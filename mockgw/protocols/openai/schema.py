@@ -119,7 +119,7 @@ class TextPart(_Model):
 
 class ImageUrl(_Model):
     url: str
-    detail: Literal["auto", "low", "high"] | None = None
+    detail: Literal["auto", "low", "high", "original"] | None = None
 
 
 class ImageUrlPart(_Model):
@@ -212,10 +212,22 @@ class FunctionCallArguments(_Model):
     arguments: str
 
 
+# Echoed keys: the SDKs' ordinary tool loop appends ``completion.choices[0].message`` to
+# ``messages`` as it came, so every key a response (or a helper) put there comes back.
+# The real API accepts them, so ``--strict`` must too; the server reads none of them.
+
+
+class ToolCallFunction(FunctionCallArguments):
+    # Added by the SDKs' ``parse()`` and ``stream()`` helpers: the arguments, decoded.
+    parsed_arguments: Any = None
+
+
 class FunctionToolCall(_Model):
     id: str
     type: Literal["function"]
-    function: FunctionCallArguments
+    function: ToolCallFunction
+    # Kept by the stream helpers, which accumulate a message from the chunks' deltas.
+    index: Annotated[int, Field(ge=0)] | None = None
 
 
 class CustomCallInput(_Model):
@@ -227,6 +239,7 @@ class CustomToolCall(_Model):
     id: str
     type: Literal["custom"]
     custom: CustomCallInput
+    index: Annotated[int, Field(ge=0)] | None = None
 
 
 ToolCall = Annotated[
@@ -240,6 +253,22 @@ ToolCall = Annotated[
 
 class AssistantAudioRef(_Model):
     id: str
+    # A response's ``message.audio`` echoed whole: only ``id`` is read.
+    data: str | None = None
+    expires_at: int | None = None
+    transcript: str | None = None
+
+
+class UrlCitation(_Model):
+    start_index: int
+    end_index: int
+    title: str
+    url: str
+
+
+class Annotation(_Model):
+    type: Literal["url_citation"]
+    url_citation: UrlCitation
 
 
 class AssistantMessage(_Model):
@@ -252,6 +281,10 @@ class AssistantMessage(_Model):
     audio: AssistantAudioRef | None = None
     tool_calls: Annotated[list[ToolCall], Field(min_length=1)] | None = None
     function_call: FunctionCallArguments | None = None
+    # Response keys an echoed message carries (see ``ToolCallFunction``): every response
+    # sends ``annotations``; ``parsed`` comes from the ``parse()`` and ``stream()`` helpers.
+    annotations: list[Annotation] | None = None
+    parsed: Any = None
 
 
 class ToolMessage(_Model):
@@ -535,8 +568,10 @@ class ChatCompletionRequest(_Model):
 
     # identification, caching and storage
     user: str | None = None
-    safety_identifier: Annotated[str, Field(max_length=64)] | None = None
+    # openai 3.57 documents 128 characters (it was 64 when the field came in).
+    safety_identifier: Annotated[str, Field(max_length=128)] | None = None
     prompt_cache_key: str | None = None
+    # Deprecated in favour of prompt_cache_options.ttl, still accepted by the API.
     prompt_cache_retention: Literal["in_memory", "24h"] | None = None
     prompt_cache_options: PromptCacheOptions | None = None
     metadata: Metadata | None = None
