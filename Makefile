@@ -12,7 +12,7 @@ unexport PYTHONDONTWRITEBYTECODE
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-floors lint bench dist clean
+.PHONY: run test test-floors drift lint bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,15 @@ FLOORS_VENV ?= /tmp/mockgw-floors
 FLOORS_PYTHON ?= $(PYTHON)
 test-floors:
 	python3 tools/floors.py --venv $(FLOORS_VENV) --python $(FLOORS_PYTHON)
+
+# The newest openai and anthropic releases' own generated tests and helpers against mockgw
+# (tools/drift.py; docs/deviations.md says how to read its table). Downloads the SDKs and
+# their sdists into $(DRIFT_VENV), so it is not part of `make test`; exits 1 on a failure,
+# for a scheduled CI job.
+DRIFT_VENV ?= /tmp/mockgw-drift
+DRIFT_PYTHON ?= $(PYTHON)
+drift:
+	python3 tools/drift.py --venv $(DRIFT_VENV) --python $(DRIFT_PYTHON)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
