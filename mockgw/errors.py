@@ -8,6 +8,8 @@
     ├── ScenarioLoadError   scenario files with problems (mockgw.scenarios.loader)
     ├── TemplateError       a ``{{ }}`` template that cannot compile (scenarios.templates)
     ├── RegexError          a scenario regex RE2 cannot run (scenarios.regex)
+    ├── ConversationUnavailable  a server-held conversation that cannot be continued
+    │                       (core.conversations); codecs word it as their provider's error
     └── AdminError          an admin API request it must refuse (web.admin)
 
 Codecs raise :class:`ApiError` with wording that matches their provider; the frame

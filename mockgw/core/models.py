@@ -164,6 +164,15 @@ RETIRED_MODELS: frozenset[str] = frozenset(
     }
 )
 
+# Ids still served but headed for retirement, with the retirement date the anthropic SDK
+# announces (its DEPRECATED_MODELS, which warns on use): Anthropic's model listing calls
+# them "deprecated" and gives the date as retires_at.
+DEPRECATED_MODELS: dict[str, datetime] = {
+    "claude-mythos-preview": datetime(2026, 6, 30, tzinfo=timezone.utc),
+    "claude-opus-4-5": datetime(2027, 1, 22, tzinfo=timezone.utc),
+    "claude-opus-4-5-20251101": datetime(2027, 1, 22, tzinfo=timezone.utc),
+}
+
 _DATE_SUFFIX = re.compile(r"-(20\d\d)-?(\d\d)-?(\d\d)$")
 # Creation time for ids without a date: a fixed instant, so listings never change.
 _UNDATED = datetime(2025, 1, 1, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ from typing_extensions import override
 from mockgw.core.chat import Completion
 from mockgw.core.conversations import ConversationStore, ConversationUnavailable, Turn
 from mockgw.core.keys import bearer_token
-from mockgw.core.models import ModelInfo, undated
+from mockgw.core.models import DEPRECATED_MODELS, ModelInfo, undated
 from mockgw.core.plan import Answer
 from mockgw.core.tokens import request_tokens
 from mockgw.errors import ApiError
@@ -147,12 +147,22 @@ def display_name(model_id: str) -> str:
     return " ".join(["Claude", *(n.capitalize() for n in names), version]).strip()
 
 
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _model_body(info: ModelInfo) -> dict[str, Any]:
+    # anthropic >= 2.16 requires lifecycle; a strictly validating client refuses a listing
+    # without it. Retired ids are never listed, so only active and deprecated occur.
+    retires = DEPRECATED_MODELS.get(info.id)
     return {
         "type": "model",
         "id": info.id,
         "display_name": display_name(info.id),
-        "created_at": info.created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": _timestamp(info.created),
+        "lifecycle": "active" if retires is None else "deprecated",
+        "deprecated_at": None,  # not announced in the SDK: unknown, rather than invented
+        "retires_at": None if retires is None else _timestamp(retires),
     }
 
 
