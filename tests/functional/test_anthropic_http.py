@@ -342,7 +342,15 @@ async def test_models_shape_depends_on_anthropic_version(http: aiohttp.ClientSes
         anthropic_page = await response.json()
     assert set(anthropic_page) == {"data", "has_more", "first_id", "last_id"}
     assert anthropic_page["data"][0]["type"] == "model"
-    assert set(anthropic_page["data"][0]) == {"type", "id", "display_name", "created_at"}
+    assert set(anthropic_page["data"][0]) == {
+        "type",
+        "id",
+        "display_name",
+        "created_at",
+        "lifecycle",
+        "deprecated_at",
+        "retires_at",
+    }
     assert all(m["id"].startswith("claude") for m in anthropic_page["data"])
     async with http.get("/v1/models", headers={"Authorization": f"Bearer {API_KEY}"}) as response:
         assert response.status == 200
@@ -357,6 +365,9 @@ async def test_models_shape_depends_on_anthropic_version(http: aiohttp.ClientSes
         "id": "claude-opus-4-5-20251101",
         "display_name": "Claude Opus 4.5",
         "created_at": "2025-11-01T00:00:00Z",
+        "lifecycle": "deprecated",
+        "deprecated_at": None,
+        "retires_at": "2027-01-22T00:00:00Z",
     }
 
 
