@@ -674,7 +674,6 @@ VALID_BODIES: list[tuple[str, dict[str, Any]]] = [
         messages=[
             {"role": "user", "content": "Hi"},
             {"role": "system", "content": [{"type": "text", "text": "Answer in French."}]},
-            {"role": "user", "content": "How are you?"},
             {"role": "assistant", "content": "Je"},
         ],
     ),

@@ -14,7 +14,6 @@ import pytest
 
 from mockgw.background import BackgroundServer
 from mockgw.config import ServerConfig
-from mockgw.protocols.anthropic.system_messages import MSG_LEADING_SYSTEM
 
 MODEL = "claude-haiku-4-5-20251001"
 USER: Any = {"role": "user", "content": "Hi"}
@@ -38,7 +37,19 @@ def _send(client: anthropic.Anthropic, messages: Any, **kwargs: Any) -> Any:
 def test_a_leading_system_message_is_a_400(ant: anthropic.Anthropic) -> None:
     with pytest.raises(anthropic.BadRequestError) as caught:
         _send(ant, [{"role": "system", "content": "Be terse."}, USER])
-    assert caught.value.api_message == f"messages.0.role: {MSG_LEADING_SYSTEM}"
+    # The real API's wording, as clients have reported it.
+    assert caught.value.api_message == 'messages: first message must use the "user" role'
+
+
+def test_a_system_message_must_precede_the_assistant_reply(ant: anthropic.Anthropic) -> None:
+    system = {"role": "system", "content": "Be terse."}
+    with pytest.raises(anthropic.BadRequestError) as caught:
+        _send(ant, [USER, system, {"role": "user", "content": "And?"}])
+    assert caught.value.api_message == (
+        "messages.1: role 'system' must precede an 'assistant' message or end the array"
+    )
+    answered = [USER, system, {"role": "assistant", "content": "Ok."}, USER]
+    assert _send(ant, answered).stop_reason == "end_turn"
 
 
 def test_a_system_message_after_a_user_turn_is_accepted(ant: anthropic.Anthropic) -> None:
