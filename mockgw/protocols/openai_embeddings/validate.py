@@ -108,6 +108,8 @@ def _inputs(value: Any) -> tuple[tuple[str, ...], tuple[int, ...]]:
         return _strings([value])
     if not isinstance(value, list) or not value:
         raise invalid_request(INVALID_INPUT)
+    if _is_token_array(value):  # one input, however many tokens: not an array of inputs
+        return _token_arrays([value])
     if len(value) > MAX_INPUTS:
         # Wording guessed (docs/deviations.md), in the API's array-length style.
         raise invalid_request(
@@ -118,8 +120,6 @@ def _inputs(value: Any) -> tuple[tuple[str, ...], tuple[int, ...]]:
         )
     if all(isinstance(item, str) for item in value):
         return _strings(value)
-    if _is_token_array(value):
-        return _token_arrays([value])
     if all(isinstance(item, list) for item in value):
         return _token_arrays(value)
     raise invalid_request(INVALID_INPUT)
