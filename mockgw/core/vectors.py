@@ -10,7 +10,7 @@ unit-normalised. Everything is seeded from the model id and the text: the same r
 gives the same vector in every process (``zlib.crc32`` and ``hashlib``, never ``hash()``).
 
 Pure Python, a few passes per dimension through C-backed ``map``: a 1536-dimension vector
-costs about 0.3 ms (0.6 ms at 3072) on a shared CI core, which no test suite notices, so
+costs about 0.5 ms (1 ms at 3072) measured on a loaded shared core, which no test suite notices, so
 numpy would not earn its place as a dependency.
 """
 
