@@ -178,3 +178,6 @@ class Completion:
     model: str
     choices: tuple[Choice, ...]
     usage: Usage
+    # Vectors a scenario scripted (``embedding:``), for an embeddings endpoint; empty for a
+    # generated answer, whose vectors that endpoint derives from the inputs itself.
+    embeddings: tuple[tuple[float, ...], ...] = ()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Literal
 
 CLAUDE_MODELS: tuple[str, ...] = (
     "claude-haiku-4-5-20251001",
@@ -138,6 +139,52 @@ OPENAI_MODELS: tuple[str, ...] = (
     "gpt-3.5-turbo-16k-0613",
 )
 
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingModel:
+    """What ``POST /v1/embeddings`` needs to know of a model: its native vector length,
+    the most tokens one input may have, and whether ``dimensions`` may shorten it."""
+
+    dimensions: int
+    max_input_tokens: int = 8192
+    shortenable: bool = False
+
+
+# OpenAI's three (the ``EmbeddingModel`` literal of the openai SDK), and the Voyage ids
+# Claude-fronting gateways serve next to Claude, since Anthropic has no embeddings of its
+# own and recommends Voyage. Voyage's context is 32k tokens; its own ``output_dimension``
+# is not the OpenAI ``dimensions`` field, so through this wire format it is not shortenable.
+EMBEDDING_MODELS: dict[str, EmbeddingModel] = {
+    "text-embedding-3-small": EmbeddingModel(1536, shortenable=True),
+    "text-embedding-3-large": EmbeddingModel(3072, shortenable=True),
+    "text-embedding-ada-002": EmbeddingModel(1536),
+    "voyage-3.5": EmbeddingModel(1024, 32_000),
+    "voyage-3.5-lite": EmbeddingModel(1024, 32_000),
+    "voyage-3-large": EmbeddingModel(1024, 32_000),
+    "voyage-3": EmbeddingModel(1024, 32_000),
+    "voyage-3-lite": EmbeddingModel(512, 32_000),
+    "voyage-code-3": EmbeddingModel(1024, 32_000),
+}
+# An id the catalogue serves but these tables do not know (``--model``, ``--any-model``)
+# embeds like OpenAI's small model.
+DEFAULT_EMBEDDING = EmbeddingModel(1536)
+
+ModelKind = Literal["chat", "embedding"]
+_CHAT_IDS = frozenset((*CLAUDE_MODELS, *OPENAI_MODELS))
+
+
+def model_kind(model_id: str) -> ModelKind | None:
+    """What a built-in id is for; None for ids mockgw does not know (a user's own), which
+    every endpoint accepts."""
+    if model_id in EMBEDDING_MODELS:
+        return "embedding"
+    return "chat" if model_id in _CHAT_IDS else None
+
+
+def embedding_model(model_id: str) -> EmbeddingModel:
+    return EMBEDDING_MODELS.get(model_id, DEFAULT_EMBEDDING)
+
+
 # Ids the real Anthropic API once served and now answers with 404 not_found_error: those
 # whose end-of-life date (as the anthropic SDK lists them) has passed. Two retired ids stay
 # in the catalogue above on purpose, because gateway docs still use them:
@@ -216,7 +263,8 @@ class ModelCatalogue:
 
     @classmethod
     def default(cls, *, extra: Iterable[str] = (), accept_any: bool = False) -> ModelCatalogue:
-        return cls((*CLAUDE_MODELS, *OPENAI_MODELS, *extra), accept_any=accept_any)
+        ids = (*CLAUDE_MODELS, *OPENAI_MODELS, *EMBEDDING_MODELS, *extra)
+        return cls(ids, accept_any=accept_any)
 
     def __contains__(self, model_id: object) -> bool:
         return model_id in self._models

@@ -24,7 +24,7 @@ from multidict import MultiMapping
 from mockgw.core.chat import ChatRequest, Completion
 from mockgw.core.conversations import PROBLEM_PRESET, ConversationStore, Problem, Turn
 from mockgw.core.failures import Failure, NoMatch, RateLimited, ScriptedError, UnknownScenario
-from mockgw.core.models import ModelCatalogue
+from mockgw.core.models import ModelCatalogue, ModelKind
 from mockgw.core.plan import Answer
 from mockgw.core.profiles import DEFAULT_PROFILE, Profile
 from mockgw.core.ratelimit import Admission, BucketState
@@ -69,6 +69,8 @@ class Operation(abc.ABC):  # noqa: B024 (its two kinds below declare the abstrac
     """One endpoint; one that reads a body sets ``takes_body`` and overrides :meth:`decode`."""
 
     takes_body: ClassVar[bool] = False
+    # Which built-in model ids it serves: another kind's id gets ``Codec.unsupported_model``.
+    model_kind: ClassVar[ModelKind] = "chat"
 
     def decode(self, body: dict[str, Any], *, strict: bool) -> Decoded[Any]:
         """Validate ``body`` (raising the provider's 4xx) and make it neutral."""
@@ -171,6 +173,11 @@ class Codec(abc.ABC):
 
     @abc.abstractmethod
     def model_not_found(self, model: str) -> ApiError: ...
+
+    def unsupported_model(self, model: str) -> ApiError:
+        """A built-in model of another kind (an embedding model on chat): by default the
+        provider's unknown-model error, which is what a provider without it says."""
+        return self.model_not_found(model)
 
     @abc.abstractmethod
     def route_not_found(self, method: str, path: str) -> ApiError: ...

@@ -43,6 +43,7 @@ FINISH_ALIASES: dict[str, NeutralFinish] = {
     "model_context_window_exceeded": "context_window",
 }
 
+_FLOAT32_MAX = 3.4028234663852886e38
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$")
 
 
@@ -337,6 +338,12 @@ class Reply(_Strict):
     )
     tool_calls: list[ToolCallSpec] | None = None
     thinking: str | None = None
+    embedding: list[float] | list[list[float]] | None = Field(
+        default=None,
+        min_length=1,
+        description="for an embeddings endpoint: one vector for every input, or a list of "
+        "vectors dealt out to the inputs in order; chat endpoints ignore it",
+    )
     finish_reason: Annotated[
         NeutralFinish | None,
         WithJsonSchema({"enum": [*NEUTRAL_FINISHES, *FINISH_ALIASES], "type": "string"}),
@@ -375,6 +382,18 @@ class Reply(_Strict):
             )
         return value
 
+    @field_validator("embedding")
+    @classmethod
+    def _vectors(cls, value: list[float] | list[list[float]] | None) -> Any:
+        # Sent as float32, as the API computes: a value float32 cannot hold would fail then.
+        vectors = value if value and isinstance(value[0], list) else [value or []]
+        for vector in vectors:
+            if not vector:
+                raise ValueError("an embedding vector needs at least one number")
+            if not all(math.isfinite(x) and abs(x) <= _FLOAT32_MAX for x in vector):  # type: ignore[arg-type]
+                raise ValueError("an embedding's numbers must be finite float32 values")
+        return value
+
     @field_validator("finish_reason", mode="before")
     @classmethod
     def _finish(cls, value: Any) -> Any:
@@ -388,7 +407,9 @@ class Reply(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Reply:
-        content = [k for k in ("text", "json_", "tool_calls", "thinking") if getattr(self, k)]
+        content = [
+            k for k in ("text", "json_", "tool_calls", "thinking", "embedding") if getattr(self, k)
+        ]
         if self.error is not None and content:
             names = ", ".join("json" if k == "json_" else k for k in content)
             raise ValueError(f"an error reply cannot also have {names}")

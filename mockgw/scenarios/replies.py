@@ -202,6 +202,10 @@ def build_plan(reply: Reply, ctx: RenderContext, *, scenario: str, rule: str) ->
     if reply.usage is not None:
         override = {k: v for k, v in reply.usage.model_dump().items() if v is not None}
         completion = replace(completion, usage=replace(completion.usage, **override))
+    if reply.embedding is not None:
+        first = reply.embedding[0]
+        vectors = reply.embedding if isinstance(first, list) else [reply.embedding]
+        completion = replace(completion, embeddings=tuple(tuple(v) for v in vectors))  # type: ignore[arg-type]
     answer = Answer(completion, stream_fault, usage_scripted=reply.usage is not None)
     return Plan(answer, headers=headers, warnings=tuple(warnings), **common)
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from mockgw.core.conversations import ConversationUnavailable
 from mockgw.core.failures import Failure, UnknownScenario
 from mockgw.core.keys import key_accepted, redact
+from mockgw.core.models import model_kind
 from mockgw.core.plan import Answer, ErrorAnswer, Plan
 from mockgw.errors import ApiError, BodyProblem
 from mockgw.protocols.codec import Call, ChatOperation, Codec, Decoded, JsonOperation, Operation
@@ -112,8 +113,12 @@ async def _admit(
         decoded = operation.decode(body, strict=config.strict)
     exchange.stream = decoded.chat.stream
     exchange.warn_unknown_fields(decoded.unknown)
-    if not config.models.accepts(decoded.chat.model):
-        raise codec.model_not_found(decoded.chat.model)
+    model = decoded.chat.model
+    if not config.models.accepts(model):
+        raise codec.model_not_found(model)
+    kind = model_kind(model)
+    if kind is not None and kind != operation.model_kind:
+        raise codec.unsupported_model(model)
     return key, decoded
 
 

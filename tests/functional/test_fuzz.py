@@ -1,7 +1,7 @@
 """A property-based fuzz of the HTTP edge: whatever a client sends, the answer is sane.
 
-Hypothesis drives both chat endpoints, count_tokens, the model endpoints and the admin
-API with arbitrary header values (every byte HTTP allows), content types and
+Hypothesis drives both chat endpoints, embeddings, count_tokens, the model endpoints and
+the admin API with arbitrary header values (every byte HTTP allows), content types and
 encodings, bodies that are near-valid JSON, arbitrary JSON or arbitrary bytes, plain
 or compressed, under every URL prefix. No scenario scripts a failure here, so a 5xx
 is always mockgw's own bug. Every answer must be in the documented set of statuses
@@ -57,6 +57,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": CHAT,
     "/v1/messages": MESSAGES,
     "/v1/messages/count_tokens": COUNT,
+    "/v1/embeddings": {"model": "text-embedding-3-small", "input": ["echo this"]},
 }
 API_PATHS = [*BODIES, "/v1/models", "/v1/models/gpt-4o", "/v1/models/claude-sonnet-4-5"]
 ADMIN_PATHS = [

@@ -131,9 +131,11 @@ async def test_an_unrouted_request_without_prefix_goes_to_the_header_session(
     gateway: MockGateway, session: GatewaySession, http: aiohttp.ClientSession
 ) -> None:
     headers = {**OAI, **session.headers}
-    async with http.post(f"{gateway.url}/v1/embeddings", json={}, headers=headers) as response:
+    async with http.post(
+        f"{gateway.url}/v1/images/generations", json={}, headers=headers
+    ) as response:
         assert response.status == 404
-    assert [e.path for e in session.requests()] == ["/v1/embeddings"]
+    assert [e.path for e in session.requests()] == ["/v1/images/generations"]
 
 
 async def test_a_session_only_unrouted_requests_used_is_known_to_the_admin_api(

@@ -69,6 +69,8 @@ def _meta(decoded: Decoded[None]) -> ResponseMeta:
 def _model_body(info: ModelInfo) -> dict[str, Any]:
     # Gateways list the Claude models they front as owned by Anthropic.
     owner = "anthropic" if info.id.startswith("claude") else "openai"
+    if info.id.startswith("voyage"):
+        owner = "voyageai"
     return {"id": info.id, "object": "model", "created": info.created_unix, "owned_by": owner}
 
 
@@ -104,6 +106,10 @@ class OpenAICodec(Codec):
     limit_headers = staticmethod(failures.limit_headers)
     rate_limited = staticmethod(failures.rate_limited)
     presets = failures.PRESETS
+
+    @override
+    def unsupported_model(self, model: str) -> ApiError:
+        return errors.not_a_chat_model()
 
     @override
     def error_body(self, error: ApiError, request_id: str) -> dict[str, Any]:

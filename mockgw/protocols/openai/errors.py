@@ -78,6 +78,17 @@ def model_not_found(model: str) -> ApiError:
     )
 
 
+def not_a_chat_model() -> ApiError:
+    """An embedding model on chat: the real API's 404, which names the endpoint."""
+    return ApiError(
+        404,
+        "not_found_error",
+        "This is not a chat model and thus not supported in the v1/chat/completions "
+        "endpoint. Did you mean to use v1/completions?",
+        param="model",
+    )
+
+
 def body_error(problem: BodyProblem) -> ApiError:
     if problem.kind == "too_large":
         return ApiError(
