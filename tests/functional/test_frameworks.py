@@ -97,6 +97,7 @@ async def test_pydantic_ai_anthropic_model_streams(server: BackgroundServer) -> 
 # --- openai-agents --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # importing openai-agents took 10.6 s in a loaded make test
 def test_openai_agents_chat_completions_model_runs_a_tool(server: BackgroundServer) -> None:
     import openai
     from agents import Agent, OpenAIChatCompletionsModel, RunConfig, Runner, function_tool
