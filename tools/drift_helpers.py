@@ -1,4 +1,5 @@
-"""The SDK helpers ``make drift`` checks against mockgw: streams, ``parse`` and the tool runner.
+"""The SDK helpers ``make drift`` checks against mockgw: streams, ``parse``, the tool runner and
+the Responses and embeddings calls.
 
 The generated tests call the raw endpoints; these helpers are hand-written in the SDKs and
 read the responses more closely (they accumulate stream events, validate JSON against a
@@ -10,7 +11,9 @@ changed shape).
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import sys
 from collections.abc import Callable
 
@@ -20,6 +23,7 @@ import pydantic
 from anthropic import beta_tool
 
 OPENAI_MODEL = "gpt-4o-mini"
+EMBEDDING_MODEL = "text-embedding-3-small"
 ANTHROPIC_MODEL = "claude-sonnet-4-5-20250929"
 # The tool runner's conversation needs a tool call and then an answer from its result, which
 # mockgw makes only when a scenario says so: the shipped library's `weather` does exactly that.
@@ -67,6 +71,55 @@ def openai_parse_tool(base: str) -> None:
     assert calls, "no tool call"
     assert calls[0].type == "function"
     assert isinstance(calls[0].function.parsed_arguments, Weather)
+
+
+def openai_responses_create(base: str) -> None:
+    client = openai.OpenAI(base_url=base + "/v1", api_key="drift")
+    response = client.responses.create(model=OPENAI_MODEL, input="Say hello.")
+    assert response.status == "completed", f"status: {response.status}"
+    # output_text is the SDK's own join of every output_text part of every message item.
+    assert response.output_text, "no output text"
+
+
+def openai_responses_stream(base: str) -> None:
+    client = openai.OpenAI(base_url=base + "/v1", api_key="drift")
+    with client.responses.stream(model=OPENAI_MODEL, input="Say hello.") as stream:
+        deltas = [event.delta for event in stream if event.type == "response.output_text.delta"]
+        final = stream.get_final_response()
+    assert deltas, "no response.output_text.delta event"
+    assert final.output_text == "".join(deltas)
+
+
+def openai_responses_parse(base: str) -> None:
+    client = openai.OpenAI(base_url=base + "/v1", api_key="drift")
+    response = client.responses.parse(
+        model=OPENAI_MODEL, input="The weather in Paris?", text_format=Weather
+    )
+    assert isinstance(response.output_parsed, Weather)
+
+
+def openai_embeddings(base: str) -> None:
+    client = openai.OpenAI(base_url=base + "/v1", api_key="drift")
+    floats = client.embeddings.create(
+        model=EMBEDDING_MODEL, input=["one", "two"], encoding_format="float"
+    )
+    assert [item.index for item in floats.data] == [0, 1]
+    vector = floats.data[0].embedding
+    assert vector, "empty embedding"
+    assert all(isinstance(x, float) for x in vector)
+    # base64 is packed little-endian float32; asked of the raw response, since the SDK's
+    # create() asks for base64 by default and decodes it, which would hide the encoding.
+    raw = client.embeddings.with_raw_response.create(
+        model=EMBEDDING_MODEL, input="one", encoding_format="base64"
+    )
+    packed = json.loads(raw.text)["data"][0]["embedding"]
+    assert isinstance(packed, str), f"base64 embedding is {type(packed).__name__}"
+    data = base64.b64decode(packed)
+    decoded = struct.unpack(f"<{len(data) // 4}f", data)
+    assert len(decoded) == len(vector), "base64 and float embeddings differ in length"
+    # No encoding_format: the SDK asks for base64 itself and decodes it into floats.
+    default = client.embeddings.create(model=EMBEDDING_MODEL, input="one")
+    assert len(default.data[0].embedding) == len(vector), "the SDK's decoded base64 differs"
 
 
 def anthropic_stream(base: str) -> None:
@@ -136,6 +189,10 @@ CHECKS: tuple[Callable[[str], None], ...] = (
     openai_stream,
     openai_parse,
     openai_parse_tool,
+    openai_responses_create,
+    openai_responses_stream,
+    openai_responses_parse,
+    openai_embeddings,
     anthropic_stream,
     anthropic_parse,
     anthropic_tool_runner,

@@ -152,3 +152,67 @@ def test_each_problem_is_listed_once_across_client_variants() -> None:
     assert drift.format_problems([row]) == (
         "anthropic models: refused: test_method_retrieve: 404 model: model_id"
     )
+
+
+def test_the_stored_response_ids_of_the_spec_are_placeholders() -> None:
+    # The generated retrieve tests ask for the spec's example id, which no account holds.
+    failure = (
+        "openai.NotFoundError: Error code: 404 - No response found with id"
+        " 'resp_677efb5139a88190b512bc3fef8e535d'."
+    )
+    assert drift.is_faithful_refusal("test_method_retrieve_overload_1[loose]", failure)
+    # Unrouted, the same test is drift: the endpoint is missing.
+    unrouted = "openai.NotFoundError: Error code: 404 - Invalid URL (GET /v1/responses/resp_677e)"
+    assert not drift.is_faithful_refusal("test_method_retrieve_overload_1[loose]", unrouted)
+
+
+UNROUTED = "openai.NotFoundError: Error code: 404 - Invalid URL (GET /v1/responses/r/input_items)"
+RESPONSES_CASES = [
+    ("test_responses.TestResponses", "test_method_create_overload_1[loose]", ""),
+    ("test_responses.TestResponses", "test_method_cancel[loose]", ""),
+    ("responses.test_input_items.TestInputItems", "test_method_list[loose]", UNROUTED),
+    ("responses.test_input_tokens.TestInputTokens", "test_method_count[loose]", ""),
+    ("test_embeddings.TestEmbeddings", "test_method_create[loose]", ""),
+]
+RESPONSES_JUNIT = "<testsuites><testsuite>{}</testsuite></testsuites>".format(
+    "".join(
+        f'<testcase classname="tests.api_resources.{classname}" name="{name}">'
+        + (f'<failure message="{failure}">trace</failure>' if failure else "")
+        + "</testcase>"
+        for classname, name, failure in RESPONSES_CASES
+    )
+)
+
+
+def test_rows_of_one_label_make_one_line_across_modules() -> None:
+    rows = drift.tally_rows("openai", drift.junit_outcomes(RESPONSES_JUNIT))
+    counts = {row.label: (row.passed, row.refused, row.failed, row.errors) for row in rows}
+    labels = [row.label for row in rows]
+    # One line per label, in ROWS order, whatever number of modules it spans.
+    assert labels == [
+        "openai chat completions",
+        "openai models",
+        "openai responses",
+        "openai embeddings",
+        "openai not emulated",
+    ]
+    # create from test_responses and list from input_items; the unrouted 404 is a failure.
+    assert counts["openai responses"] == (1, 0, 1, 0)
+    assert counts["openai embeddings"] == (1, 0, 0, 0)
+    # cancel has no keyword, input_tokens' row has none at all: run, not scored.
+    assert counts["openai not emulated"] == (2, 0, 0, 0)
+
+
+def test_only_the_modules_an_sdist_ships_are_run(tmp_path: Path) -> None:
+    rows = (
+        drift.Row("openai", "responses", "tests.api_resources.test_responses", ("create",)),
+        drift.Row("openai", "responses", "tests.api_resources.responses.test_gone", ("list",)),
+        drift.Row("openai", "again", "tests.api_resources.test_responses", ("retrieve",)),
+        drift.Row("anthropic", "messages", "tests.api_resources.test_messages", ("create",)),
+    )
+    for path in ("tests/api_resources/test_responses.py", "tests/api_resources/test_messages.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    assert drift.present_paths(tmp_path, "openai", rows) == [
+        "tests/api_resources/test_responses.py"
+    ]
