@@ -12,7 +12,8 @@ from collections.abc import Callable
 from mockgw.protocols.anthropic.codec import AnthropicCodec
 from mockgw.protocols.codec import Codec
 from mockgw.protocols.openai.codec import OpenAICodec
+from mockgw.protocols.openai_responses.codec import ResponsesCodec
 
 CodecFactory = Callable[[], Codec]
 
-STANDARD_CODECS: tuple[CodecFactory, ...] = (OpenAICodec, AnthropicCodec)
+STANDARD_CODECS: tuple[CodecFactory, ...] = (OpenAICodec, AnthropicCodec, ResponsesCodec)
