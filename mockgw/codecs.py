@@ -13,7 +13,13 @@ from mockgw.protocols.anthropic.codec import AnthropicCodec
 from mockgw.protocols.codec import Codec
 from mockgw.protocols.openai.codec import OpenAICodec
 from mockgw.protocols.openai_embeddings.codec import OpenAIEmbeddingsCodec
+from mockgw.protocols.openai_responses.codec import ResponsesCodec
 
 CodecFactory = Callable[[], Codec]
 
-STANDARD_CODECS: tuple[CodecFactory, ...] = (OpenAICodec, AnthropicCodec, OpenAIEmbeddingsCodec)
+STANDARD_CODECS: tuple[CodecFactory, ...] = (
+    OpenAICodec,
+    AnthropicCodec,
+    ResponsesCodec,
+    OpenAIEmbeddingsCodec,
+)

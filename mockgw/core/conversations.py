@@ -15,6 +15,12 @@ copies). The oldest entries go first, and a continue from one of them finds noth
 a continued entry becomes a marker that remembers only that it was continued, and its history
 moves to the reply that continued it, so a long conversation is stored once, not once per
 turn.
+
+A codec whose API lets one reply be continued many times (OpenAI Responses'
+``previous_response_id``) reads with :meth:`ConversationStore.peek` and saves each turn
+without ``continues``: every entry then keeps its whole history, and the byte bound above
+is what limits the cost. :meth:`ConversationStore.forget` deletes one entry, for APIs that
+let a client delete a stored reply.
 """
 
 from __future__ import annotations
@@ -193,6 +199,15 @@ class ConversationStore:
                 self._drop(session, next(iter(entries)))
             while self._bytes > self.max_bytes and len(self._order) > 1:
                 self._drop(*next(iter(self._order)))
+
+    def forget(self, session: str, response_id: str, *, api: str) -> bool:
+        """Delete the entry ``response_id`` that ``api`` stored; False when there is none."""
+        with self._lock:
+            entry = self._entry(session, response_id)
+            if entry is None or entry.conversation is None or entry.conversation.api != api:
+                return False
+            self._drop(session, response_id)
+            return True
 
     def clear(self, session: str | None = None) -> None:
         """Forget ``session``'s conversations, or every session's (None)."""

@@ -63,6 +63,10 @@ class Call:
     query: Mapping[str, str]
     params: Mapping[str, str]  # the route's path parameters (``{model_id}``)
     decoded: Decoded[Any] | None = None
+    # For endpoints that read what the server holds (a stored response by id): the
+    # request's session and the server's conversation store.
+    session: str = ""
+    conversations: ConversationStore | None = None
 
 
 class Operation(abc.ABC):  # noqa: B024 (its two kinds below declare the abstract methods)
@@ -103,6 +107,21 @@ class ChatOperation(Operation, Generic[Extra]):
     def prepare(self, answer: Answer, decoded: Decoded[Extra], *, session: str) -> Answer:  # noqa: ARG002
         """Adjust a planned answer before it is encoded (prompt-cache usage, say)."""
         return answer
+
+    # A hook: the default is the codec's own error event, which needs no context.
+    def stream_error(
+        self,
+        codec: Codec,
+        error: ApiError,
+        decoded: Decoded[Extra],  # noqa: ARG002
+        *,
+        sent: int,  # noqa: ARG002
+        request_id: str,
+    ) -> bytes:
+        """A failure after ``sent`` events of this request's stream went out. A format
+        whose events are numbered, or name the response they belong to (OpenAI
+        Responses), overrides this to continue the numbering."""
+        return codec.error_event(error, request_id)
 
     @abc.abstractmethod
     def body(self, completion: Completion, decoded: Decoded[Extra]) -> dict[str, Any]: ...

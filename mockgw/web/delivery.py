@@ -93,7 +93,8 @@ class Rendering(Protocol):
 
     def error(self, failure: Failure) -> ApiError: ...
 
-    def error_event(self, error: ApiError) -> bytes: ...
+    def error_event(self, error: ApiError, *, sent: int) -> bytes:
+        """``sent``: how many of the stream's events went out before the error."""
 
 
 async def deliver(
@@ -339,7 +340,8 @@ async def _break(
         exchange.settle(200)  # before the last bytes: a client that read them sees it
     if fault.kind == "error":
         assert fault.error is not None  # the model requires an error for this kind
-        await response.write(rendering.error_event(rendering.error(fault.error)))
+        error = rendering.error(fault.error)
+        await response.write(rendering.error_event(error, sent=exchange.events_sent))
         await response.write_eof()
     elif fault.kind == "no_terminator":
         # A clean end of the body after the events sent so far, without the terminator

@@ -52,8 +52,10 @@ class ChatRendering:
     def error(self, failure: Failure) -> ApiError:
         return self.codec.failure(failure, model=self.decoded.chat.model)
 
-    def error_event(self, error: ApiError) -> bytes:
-        return self.codec.error_event(error, self.request_id)
+    def error_event(self, error: ApiError, *, sent: int) -> bytes:
+        return self.operation.stream_error(
+            self.codec, error, self.decoded, sent=sent, request_id=self.request_id
+        )
 
 
 def handler(codec: Codec, operation: Operation, runtime: Runtime) -> RequestHandler:
@@ -72,7 +74,14 @@ def handler(codec: Codec, operation: Operation, runtime: Runtime) -> RequestHand
             exchange.planned(Plan(ErrorAnswer(resolved), scenario=resolved.name, rule=UNKNOWN))
             raise codec.unknown_scenario(resolved)
         assert isinstance(operation, JsonOperation)
-        call = Call(runtime.config.models, request.query, request.match_info, decoded)
+        call = Call(
+            runtime.config.models,
+            request.query,
+            request.match_info,
+            decoded,
+            session=exchange.session,
+            conversations=runtime.conversations,
+        )
         return exchange.json(operation.answer(call))
 
     async def handle(request: web.Request) -> web.StreamResponse:

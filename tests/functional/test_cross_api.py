@@ -250,3 +250,81 @@ def test_count_tokens_matches_prompt_tokens(oai: openai.OpenAI, ant: anthropic.A
     usage = oai.chat.completions.create(**openai_args).usage
     assert usage is not None
     assert counted.input_tokens == usage.prompt_tokens
+
+
+def _responses_args(variant: str, max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
+    """The same conversation as ``_requests`` gives, as Responses input items."""
+    items: list[dict[str, Any]] = []
+    if variant == "chat":
+        items = [
+            {"role": "user", "content": "What is the capital of France?"},
+            {"role": "assistant", "content": "Paris."},
+            {"role": "user", "content": "And of Italy?"},
+        ]
+        extra: dict[str, Any] = {}
+    else:
+        items = [
+            {"role": "user", "content": "What is the weather in Paris?"},
+            {
+                "type": "function_call",
+                "call_id": CALL_ID,
+                "name": "get_weather",
+                "arguments": json.dumps(CALL_ARGUMENTS),
+            },
+            {"type": "function_call_output", "call_id": CALL_ID, "output": "21C and sunny"},
+        ]
+        extra = {
+            "tools": [
+                {
+                    "type": "function",
+                    "name": "get_weather",
+                    "description": "Current weather for a city",
+                    "parameters": WEATHER_PARAMETERS,
+                }
+            ]
+        }
+    return {
+        "model": MODEL,
+        "instructions": SYSTEM,
+        "input": items,
+        "max_output_tokens": max_tokens,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("max_tokens", [MAX_TOKENS, 16])
+def test_responses_gives_the_same_answer(oai: openai.OpenAI, variant: str, max_tokens: int) -> None:
+    openai_args, _ = _requests(variant, max_tokens=max_tokens)
+    completion = oai.chat.completions.create(**openai_args)
+    args = _responses_args(variant, max_tokens)
+    response = oai.responses.create(**args)
+    with oai.responses.stream(**args) as stream:
+        streamed = stream.get_final_response()
+    assert completion.usage is not None
+    assert response.usage is not None
+    for answer in (response, streamed):
+        assert answer.output_text == completion.choices[0].message.content
+        assert answer.usage == response.usage
+    assert response.usage.input_tokens == completion.usage.prompt_tokens
+    assert response.usage.output_tokens == completion.usage.completion_tokens
+    cut = completion.choices[0].finish_reason == "length"
+    assert response.status == ("incomplete" if cut else "completed")
+    counted = oai.responses.input_tokens.count(
+        **{k: v for k, v in args.items() if k != "max_output_tokens"}
+    )
+    assert counted.input_tokens == completion.usage.prompt_tokens
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_responses_forced_tool_same_arguments(oai: openai.OpenAI, variant: str) -> None:
+    openai_args, _ = _requests(variant)
+    openai_args["tools"] = [OPENAI_TOOL]
+    openai_args["tool_choice"] = "required"
+    args = _responses_args(variant)
+    args["tools"] = _responses_args("tool_result")["tools"]
+    args["tool_choice"] = "required"
+    completion = oai.chat.completions.create(**openai_args)
+    response = oai.responses.create(**args)
+    (call,) = [item for item in response.output if item.type == "function_call"]
+    assert (call.name, json.loads(call.arguments)) == _openai_call(completion)

@@ -103,11 +103,11 @@ def test_an_embedding_model_on_chat_gets_each_apis_refusal(
 
 
 RULES = """
-- when: {api: openai_embeddings, last_user: {contains: pinned}}
+- when: {api: embeddings, last_user: {contains: pinned}}
   reply: {embedding: [0.6, 0.8], usage: {input_tokens: 42}}
-- when: {api: openai_embeddings, last_user: {contains: pair}}
+- when: {api: embeddings, last_user: {contains: pair}}
   reply: {embedding: [[1, 0], [0, 1]]}
-- when: {api: openai_embeddings, last_user: {contains: broken}}
+- when: {api: embeddings, last_user: {contains: broken}}
   reply: {error: overloaded, should_retry: false}
 - when: {last_user: {contains: both}}
   reply: {text: "chat sees text", embedding: [0.0, 1.0]}
@@ -133,7 +133,7 @@ def test_scenario_rules_script_vectors_errors_and_serve_both_apis() -> None:
         )
         assert chat.choices[0].message.content == "chat sees text"
         entries = session.requests()
-        assert [e.api for e in entries[:4]] == ["openai_embeddings"] * 4
+        assert [e.api for e in entries[:4]] == ["embeddings"] * 4
         assert entries[0].path.endswith("/v1/embeddings")
         assert entries[0].status == 200
         assert entries[2].status == 503

@@ -75,12 +75,12 @@ async def test_an_unserved_path_is_journaled_and_logged_with_its_reason(
     session: GatewaySession, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="mockgw.access")
-    url = f"{session.url}/v1/responses"
+    url = f"{session.url}/v1/images/generations"
     async with http.post(url, json={"model": "gpt-4o", "input": "hi"}, headers=OAI) as response:
         assert response.status == 404
         body = await response.json()
     # The wire is the provider's own 404, untouched.
-    path = f"/session/{session.id}/v1/responses"
+    path = f"/session/{session.id}/v1/images/generations"
     assert body["error"]["message"] == f"Invalid URL (POST {path})"
     (entry,) = session.requests()
     assert (entry.method, entry.path, entry.status, entry.in_flight) == ("POST", path, 404, False)
@@ -144,7 +144,9 @@ async def test_a_session_only_unrouted_requests_used_is_known_to_the_admin_api(
     state = f"{gateway.url}/__mockgw/sessions/only-unrouted/state"
     async with http.get(state) as response:
         assert response.status == 404  # never seen
-    async with http.post(f"{gateway.url}/session/only-unrouted/v1/responses", headers=OAI) as r:
+    async with http.post(
+        f"{gateway.url}/session/only-unrouted/v1/images/generations", headers=OAI
+    ) as r:
         assert r.status == 404
     async with http.get(state) as response:
         assert response.status == 200
@@ -203,7 +205,7 @@ def test_an_entry_reads_like_its_json(session: GatewaySession) -> None:
     client = session.openai_client(max_retries=0)
     client.chat.completions.create(**CHAT)
     with pytest.raises(openai.NotFoundError):
-        client.responses.create(model="gpt-4o", input="hi")
+        client.images.generate(model="dall-e-3", prompt="hi")
     answered, unrouted = session.requests()
     data = answered.to_json()
     # Mapping-style, as code copied from the admin API's JSON reads it.
@@ -305,7 +307,7 @@ async def test_silent_in_process_by_default(
     # (the root logger at WARNING, as pytest leaves it) no line is even formatted.
     assert (access_log.handlers, access_log.level, access_log.propagate) == ([], 0, True)
     caplog.set_level(logging.WARNING)
-    async with http.post(f"{session.url}/v1/responses", json={}, headers=OAI) as response:
+    async with http.post(f"{session.url}/v1/images/generations", json={}, headers=OAI) as response:
         assert response.status == 404
     assert access_lines(caplog) == []
     assert session.requests()[0].code == NO_ROUTE  # journaled all the same
@@ -325,7 +327,7 @@ def test_serve_writes_the_access_log_unless_quiet(tmp_path: Path, quiet: bool) -
             time.sleep(0.02)
         url = ready.read_text().strip()
         request = urllib.request.Request(
-            f"{url}/v1/responses?api_key={KEY}",
+            f"{url}/v1/images/generations?api_key={KEY}",
             data=b"{}",
             headers={**OAI, "Content-Type": "application/json"},
         )
@@ -334,8 +336,12 @@ def test_serve_writes_the_access_log_unless_quiet(tmp_path: Path, quiet: bool) -
         assert refused.value.code == 404
         with urllib.request.urlopen(f"{url}/__mockgw/requests", timeout=5) as response:
             (entry,) = json.load(response)["requests"]
-        assert (entry["path"], entry["status"], entry["code"]) == ("/v1/responses", 404, NO_ROUTE)
-        assert entry["error"] == "no such endpoint: POST /v1/responses"
+        assert (entry["path"], entry["status"], entry["code"]) == (
+            "/v1/images/generations",
+            404,
+            NO_ROUTE,
+        )
+        assert entry["error"] == "no such endpoint: POST /v1/images/generations"
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=10)
     finally:
@@ -345,13 +351,15 @@ def test_serve_writes_the_access_log_unless_quiet(tmp_path: Path, quiet: bool) -
     assert process.returncode == 0
     assert stdout.startswith("mockgw listening on ")
     assert KEY not in stdout + stderr
-    logged = [line for line in stderr.splitlines() if '"POST /v1/responses HTTP/1.1"' in line]
+    logged = [
+        line for line in stderr.splitlines() if '"POST /v1/images/generations HTTP/1.1"' in line
+    ]
     if quiet:
         assert logged == []
         return
     (line,) = logged
     # The combined log format's start, bare (no "mockgw:" prefix), then mockgw's fields.
     assert line.startswith("127.0.0.1 - - [")
-    assert '] "POST /v1/responses HTTP/1.1" 404 ' in line
+    assert '] "POST /v1/images/generations HTTP/1.1" 404 ' in line
     assert f"id={entry['request_id']} session=default rule=- code={NO_ROUTE}" in line
     assert "/__mockgw/" not in stderr

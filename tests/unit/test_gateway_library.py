@@ -168,16 +168,20 @@ def test_strict_check_reports_requests_to_endpoints_mockgw_does_not_serve() -> N
         session = gateway.session(scenario="echo")
         client = session.openai_client(max_retries=0)
         with pytest.raises(openai.NotFoundError):
-            client.post("/responses", body={"model": "gpt-4o", "input": "hi"}, cast_to=object)
+            client.post(
+                "/images/generations", body={"model": "gpt-4o", "input": "hi"}, cast_to=object
+            )
         with pytest.raises(
             AssertionError,
             match=r"1 request\(s\) to endpoints mockgw does not serve .*\n"
-            rf"  #\d+ no such endpoint: POST /session/{session.id}/v1/responses",
+            rf"  #\d+ no such endpoint: POST /session/{session.id}/v1/images/generations",
         ):
             session.check()
         lenient = gateway.session(scenario="echo", strict=False)
         with pytest.raises(openai.NotFoundError):
-            lenient.openai_client(max_retries=0).post("/responses", body={}, cast_to=object)
+            lenient.openai_client(max_retries=0).post(
+                "/images/generations", body={}, cast_to=object
+            )
         lenient.check()
 
 

@@ -25,7 +25,7 @@ from mockgw.protocols.openai_embeddings.validate import (
     validate_embeddings_request,
 )
 
-NAME = "openai_embeddings"
+NAME = "embeddings"
 
 
 class Embeddings(ChatOperation[EmbeddingsCall]):
