@@ -1,6 +1,6 @@
 """A property-based fuzz of the HTTP edge: whatever a client sends, the answer is sane.
 
-Hypothesis drives both chat endpoints, embeddings, count_tokens, the model endpoints and
+Hypothesis drives both chat endpoints, Responses (and its stored routes), embeddings, count_tokens, the model endpoints and
 the admin API with arbitrary header values (every byte HTTP allows), content types and
 encodings, bodies that are near-valid JSON, arbitrary JSON or arbitrary bytes, plain
 or compressed, under every URL prefix. No scenario scripts a failure here, so a 5xx
@@ -58,8 +58,17 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/messages": MESSAGES,
     "/v1/messages/count_tokens": COUNT,
     "/v1/embeddings": {"model": "text-embedding-3-small", "input": ["echo this"]},
+    "/v1/responses": {"model": "gpt-4o", "input": "echo this"},
+    "/v1/responses/input_tokens": {"model": "gpt-4o", "input": "hi"},
 }
-API_PATHS = [*BODIES, "/v1/models", "/v1/models/gpt-4o", "/v1/models/claude-sonnet-4-5"]
+API_PATHS = [
+    *BODIES,
+    "/v1/models",
+    "/v1/models/gpt-4o",
+    "/v1/models/claude-sonnet-4-5",
+    "/v1/responses/resp_nope",
+    "/v1/responses/resp_nope/input_items",
+]
 ADMIN_PATHS = [
     "/__mockgw/health",
     "/__mockgw/version",
