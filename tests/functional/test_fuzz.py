@@ -2,8 +2,8 @@
 
 Hypothesis drives both chat endpoints, Responses (and its stored routes), embeddings,
 count_tokens, the model endpoints and the admin API with arbitrary header values (every
-byte HTTP allows), content types and encodings, bodies that are near-valid JSON, arbitrary JSON or arbitrary bytes, plain
-or compressed, under every URL prefix. No scenario scripts a failure here, so a 5xx
+byte HTTP allows), content types and encodings, bodies that are near-valid JSON,
+arbitrary JSON or arbitrary bytes, plain or compressed, under every URL prefix. No scenario scripts a failure here, so a 5xx
 is always mockgw's own bug. Every answer must be in the documented set of statuses
 and shaped as its surface promises: the provider's error JSON on the API, the admin
 error JSON under ``/__mockgw/``, never aiohttp's text/plain.
