@@ -2,11 +2,11 @@
 
 Hypothesis drives both chat endpoints, Responses (and its stored routes), embeddings,
 count_tokens, the model endpoints and the admin API with arbitrary header values (every
-byte HTTP allows), content types and encodings, bodies that are near-valid JSON,
-arbitrary JSON or arbitrary bytes, plain or compressed, under every URL prefix. No scenario scripts a failure here, so a 5xx
-is always mockgw's own bug. Every answer must be in the documented set of statuses
-and shaped as its surface promises: the provider's error JSON on the API, the admin
-error JSON under ``/__mockgw/``, never aiohttp's text/plain.
+byte HTTP allows), content types and encodings, bodies that are near-valid JSON, arbitrary
+JSON or arbitrary bytes, plain or compressed, under every URL prefix. No scenario scripts
+a failure here, so a 5xx is always mockgw's own bug. Every answer must be in the
+documented set of statuses and shaped as its surface promises: the provider's error JSON
+on the API, the admin error JSON under ``/__mockgw/``, never aiohttp's text/plain.
 
 The run is derandomized (the same examples every time) and bounded; set
 ``MOCKGW_FUZZ_EXAMPLES`` for a longer run (``MOCKGW_FUZZ_EXAMPLES=10000 pytest
