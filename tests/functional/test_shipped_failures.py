@@ -1,8 +1,9 @@
 """The shipped failure scenarios as the official SDKs observe them.
 
 Each scenario is selected the two ways a client can (the ``/s/NAME`` URL prefix and
-the ``X-Mockgw-Scenario`` header) and used through both the ``openai`` SDK (at
-``/v1``) and the ``anthropic`` SDK (at the base URL), in a session of its own. The
+the ``X-Mockgw-Scenario`` header) and used through the ``openai`` SDK (at ``/v1``: Chat
+Completions, and the Responses API, which the same files drive unchanged) and the
+``anthropic`` SDK (at the base URL), in a session of its own. The
 assertions are about what a caller sees: exceptions, partial text, timing lower
 bounds, retry behaviour and rate-limit headers.
 """
@@ -30,7 +31,7 @@ from mockgw.web.selection import SCENARIO_HEADER, SESSION_HEADER
 from tests.conftest import SHIPPED_SCENARIOS
 from tests.functional.serve_support import Server
 
-Api = Literal["openai", "anthropic"]
+Api = Literal["openai", "anthropic", "responses"]
 Via = Literal["prefix", "header"]
 OPENAI_MODEL = "gpt-4o"
 ANTHROPIC_MODEL = "claude-haiku-4-5-20251001"
@@ -39,12 +40,22 @@ BOTH: list[tuple[Api, Via]] = [
     ("openai", "header"),
     ("anthropic", "prefix"),
     ("anthropic", "header"),
+    ("responses", "prefix"),
 ]
 # One selection style per API where a test is slow: both styles are still covered.
-ONE_EACH: list[tuple[Api, Via]] = [("openai", "prefix"), ("anthropic", "header")]
+ONE_EACH: list[tuple[Api, Via]] = [
+    ("openai", "prefix"),
+    ("anthropic", "header"),
+    ("responses", "header"),
+]
 SEED = 2024
 # Timing lower bounds allow for timer granularity, nothing more.
 TOLERANCE = 0.05
+
+
+def openai_wire(api: Api) -> bool:
+    """Whether ``api`` speaks OpenAI's wire (its errors, headers and SDK)."""
+    return api != "anthropic"
 
 
 def unique(prefix: str) -> str:
@@ -72,7 +83,7 @@ class Clients:
             prefix = f"/s/{scenario}"
         else:
             self.headers[SCENARIO_HEADER] = scenario
-        self.base_url = server.url + prefix + ("/v1" if api == "openai" else "")
+        self.base_url = server.url + prefix + ("/v1" if openai_wire(api) else "")
         self.api_key = api_key
         # One client per retry setting, kept: a new client per call would cost a new
         # connection (and tens of milliseconds) every time.
@@ -106,6 +117,11 @@ class Clients:
                 model=OPENAI_MODEL, messages=[{"role": "user", "content": text}]
             )
             return raw.parse().choices[0].message.content or "", dict(raw.headers)
+        if self.api == "responses":
+            answer = self.openai(max_retries).responses.with_raw_response.create(
+                model=OPENAI_MODEL, input=text
+            )
+            return answer.parse().output_text, dict(answer.headers)
         response = self.anthropic(max_retries).messages.with_raw_response.create(
             model=ANTHROPIC_MODEL, max_tokens=200, messages=[{"role": "user", "content": text}]
         )
@@ -125,6 +141,13 @@ class Clients:
                         if choice.delta.content:
                             on_text(choice.delta.content)
             return
+        if self.api == "responses":
+            items = self.openai().responses.create(model=OPENAI_MODEL, input="hi", stream=True)
+            with items:
+                for item in items:
+                    if item.type == "response.output_text.delta":
+                        on_text(item.delta)
+            return
         events = self.anthropic().messages.create(
             model=ANTHROPIC_MODEL,
             max_tokens=200,
@@ -138,7 +161,7 @@ class Clients:
 
     def warm_up(self) -> None:
         """Open the connection (and import what the SDK imports lazily) before timing."""
-        if self.api == "openai":
+        if openai_wire(self.api):
             self.openai().models.list()
         else:
             self.anthropic().models.list()
@@ -165,7 +188,7 @@ def clients(open_server: BackgroundServer) -> Iterator[Callable[..., Clients]]:
 
 
 def rate_limit_error(api: Api) -> type[Exception]:
-    return openai.RateLimitError if api == "openai" else anthropic.RateLimitError
+    return openai.RateLimitError if openai_wire(api) else anthropic.RateLimitError
 
 
 def journal(server: BackgroundServer | Server, session: str) -> list[dict[str, Any]]:
@@ -217,7 +240,7 @@ def test_overloaded_midstream_gives_partial_text_then_raises(
 ) -> None:
     chat = clients(api, via, "overloaded-midstream")
     received: list[str] = []
-    expected = openai.APIError if api == "openai" else anthropic.APIStatusError
+    expected = openai.APIError if openai_wire(api) else anthropic.APIStatusError
     with pytest.raises(expected) as caught:
         chat.stream(received.append)
     partial = "".join(received)
@@ -231,7 +254,7 @@ def test_overloaded_midstream_gives_partial_text_then_raises(
     assert partial != full
     error = caught.value
     assert isinstance(error, (openai.APIError, anthropic.APIError))
-    if api == "openai":
+    if openai_wire(api):
         assert "overloaded" in error.message
     else:
         body = error.body
@@ -244,12 +267,12 @@ def test_overloaded_midstream_plain_request_gets_the_overloaded_status(
     api: Api, via: Via, clients: Callable[..., Clients]
 ) -> None:
     chat = clients(api, via, "overloaded-midstream")
-    expected = openai.InternalServerError if api == "openai" else anthropic.OverloadedError
+    expected = openai.InternalServerError if openai_wire(api) else anthropic.OverloadedError
     with pytest.raises(expected) as caught:
         chat.ask()
     error = caught.value
     assert isinstance(error, (openai.APIStatusError, anthropic.APIStatusError))
-    assert error.status_code == (503 if api == "openai" else 529)
+    assert error.status_code == (503 if openai_wire(api) else 529)
     assert error.response.headers["x-should-retry"] == "true"
 
 
@@ -356,7 +379,7 @@ def test_flaky_succeeds_every_time_with_default_retries(
 
 
 def remaining_header(api: Api) -> str:
-    if api == "openai":
+    if openai_wire(api):
         return "x-ratelimit-remaining-requests"
     return "anthropic-ratelimit-requests-remaining"
 
@@ -475,7 +498,7 @@ def test_serve_applies_chaos_file_and_seed(
 # --- a request bigger than the whole bucket ------------------------------------------------
 
 
-@pytest.mark.parametrize("api", ["openai", "anthropic"])
+@pytest.mark.parametrize("api", ["openai", "anthropic", "responses"])
 def test_request_larger_than_the_bucket_is_not_retried(
     api: Api, tmp_path: Path, clients: Callable[..., Clients]
 ) -> None:
