@@ -38,6 +38,14 @@ SUITE_TOOLS = (
     "anthropic",
     "jsonschema",
     "build",
+    "hypothesis",
+)
+# The framework clients (litellm, langchain, pydantic-ai, openai-agents) are judged at their
+# newest in `make test`. With mockgw's floors pinned, installing the whole dev extra found no
+# resolution (2026-12), so the floors run leaves their tests out: the floors are mockgw's.
+FRAMEWORK_TESTS = (
+    "tests/functional/test_frameworks.py",
+    "tests/functional/test_frameworks_responses.py",
 )
 
 _FLOOR = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][0-9A-Za-z.]*)\s*$")
@@ -80,7 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([*pip, "-c", str(constraints), str(ROOT), *SUITE_TOOLS], check=True)
     subprocess.run([python, "-m", "pip", "list"], check=True)
     return subprocess.run(
-        [python, "-m", "pytest", "-p", "no:cacheprovider", *args.pytest_args], cwd=ROOT, check=False
+        [
+            python,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            *(f"--ignore={path}" for path in FRAMEWORK_TESTS),
+            *args.pytest_args,
+        ],
+        cwd=ROOT,
+        check=False,
     ).returncode
 
 
