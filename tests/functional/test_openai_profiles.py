@@ -15,6 +15,7 @@ import pytest
 from mockgw.background import BackgroundServer
 from mockgw.cli import build_parser, config_from_args
 from mockgw.config import ServerConfig
+from tests.conftest import API_KEY
 from tests.functional.scenario_support import selection_headers, write_scenarios
 
 MODEL = "gpt-4o"
@@ -120,3 +121,25 @@ def test_obfuscation_is_valid_json_in_every_chunk(oai: openai.OpenAI) -> None:
     assert lines
     for line in lines:
         assert list(json.loads(line[6:]))[-1] == "obfuscation"
+
+
+def test_gateway_profile_on_the_responses_api_sends_no_service_tier(
+    gateway_server: BackgroundServer, server: BackgroundServer
+) -> None:
+    # The same request: OpenAI's own service reports its tier, a gateway's endpoint does not,
+    # in the plain response and in every event of the stream.
+    native = openai.OpenAI(base_url=server.url + "/v1", api_key=API_KEY, max_retries=0)
+    assert native.responses.create(model=MODEL, input="Hello").to_dict()["service_tier"]
+    client = _client(gateway_server)
+    response = client.responses.create(model=MODEL, input="Hello")
+    assert response.output_text
+    assert "service_tier" not in response.to_dict()
+    events: list[dict[str, Any]] = [
+        json.loads(event.to_json())
+        for event in client.responses.create(model=MODEL, input="Hello", stream=True)
+    ]
+    assert events
+    snapshots = [e["response"] for e in events if "response" in e]
+    assert snapshots  # response.created ... response.completed carry the response
+    for snapshot in snapshots:
+        assert "service_tier" not in snapshot
