@@ -40,8 +40,9 @@ def _text(content: Any) -> tuple[str, int]:
     return "\n".join(texts), media
 
 
-def _arguments(raw: str) -> dict[str, Any]:
-    # The API stores arguments as an opaque string; keep non-JSON ones visible.
+def parsed_arguments(raw: str) -> dict[str, Any]:
+    """A tool call's ``arguments`` (an opaque JSON string on OpenAI's wires) as an object;
+    non-JSON or non-object ones stay visible under ``_raw`` / ``_value``."""
     try:
         value = json.loads(raw)
     except ValueError:
@@ -77,7 +78,7 @@ def _messages(raw_messages: list[dict[str, Any]]) -> tuple[str, tuple[Message, .
                 ToolCall(
                     id=call["id"],
                     name=call["function"]["name"],
-                    arguments=_arguments(call["function"]["arguments"]),
+                    arguments=parsed_arguments(call["function"]["arguments"]),
                 )
                 for call in raw.get("tool_calls") or ()
                 if call.get("type", "function") == "function"

@@ -187,42 +187,6 @@ PRESETS: dict[str, WirePreset] = {
         param="messages",
         headers=FINAL,
     ),
-    # Anthropic's error_code refusals, as the nearest thing OpenAI sends on such a day.
-    "ramp_limit_exceeded": WirePreset(  # OpenAI has no ramp limit: a plain, passing 429
-        429,
-        "rate_limit_error",
-        "Rate limit reached for {model} in organization org-mockgw on requests per min "
-        "(RPM): Limit 60, Used 60, Requested 1. Please try again in 1s. Visit "
-        "https://platform.openai.com/account/rate-limits to learn more.",
-        type="requests",
-        code="rate_limit_exceeded",
-        headers=RETRY,
-        timed_headers=exhausted_limit_headers,
-    ),
-    "enforced_spend_limit_reached": WirePreset(  # a spent budget is OpenAI's quota 429
-        429,
-        "billing_error",
-        "You exceeded your current quota, please check your plan and billing details. "
-        "For more information on this error, read the docs: "
-        "https://platform.openai.com/docs/guides/error-codes/api-errors.",
-        type="insufficient_quota",
-        code="insufficient_quota",
-        headers=FINAL,
-    ),
-    "request_body_too_large_after_decoding": WirePreset(
-        413,
-        "request_too_large",
-        "Request too large for {model}. Reduce the size of the request.",
-        code="request_too_large",
-        headers=FINAL,
-    ),
-    "compaction_unavailable": WirePreset(  # no compaction on OpenAI: its overload 503
-        503,
-        "overloaded_error",
-        "The server is overloaded or not ready yet.",
-        type="server_error",
-        headers=RETRYABLE,
-    ),
     # --- server-held conversations (previous_response_id) -------------------------------
     # OpenAI's Responses API keeps conversations too, with one real error for a lost one;
     # it lets a response be continued many times and has no fingerprint, so the other
@@ -268,3 +232,14 @@ PRESETS: dict[str, WirePreset] = {
         headers=FINAL,
     ),
 }
+
+# Anthropic's error_code refusals have no OpenAI counterpart of their own: each is the nearest
+# entry OpenAI does send on such a day, word for word.
+PRESETS.update(
+    {
+        "ramp_limit_exceeded": PRESETS["rate_limit"],  # no ramp limit: a plain, passing 429
+        "enforced_spend_limit_reached": PRESETS["insufficient_quota"],  # a spent budget
+        "request_body_too_large_after_decoding": PRESETS["request_too_large"],
+        "compaction_unavailable": PRESETS["overloaded"],  # no compaction: the overload 503
+    }
+)

@@ -10,7 +10,6 @@ item references carry nothing a reply depends on.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mockgw.core.chat import (
@@ -22,6 +21,7 @@ from mockgw.core.chat import (
     ToolResult,
     ToolSpec,
 )
+from mockgw.protocols.openai.decode import parsed_arguments
 from mockgw.protocols.openai_responses.validate import item_kind
 
 _MEDIA = frozenset({"input_image", "input_file"})
@@ -47,15 +47,6 @@ def _text(content: Any) -> tuple[str, int]:
         if p.get("type") in ("input_text", "output_text", "refusal")
     ]
     return "\n".join(texts), sum(1 for p in content if p.get("type") in _MEDIA)
-
-
-def _arguments(raw: str) -> dict[str, Any]:
-    # The API keeps arguments as an opaque string; keep non-JSON ones visible.
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {"_raw": raw}
-    return value if isinstance(value, dict) else {"_value": value}
 
 
 def _output_text(output: Any) -> str:
@@ -88,7 +79,7 @@ def conversation(
             continue  # reasoning, item references: nothing a reply depends on
         flush()
         if kind == "function_call":
-            call = ToolCall(item["call_id"], item["name"], _arguments(item["arguments"]))
+            call = ToolCall(item["call_id"], item["name"], parsed_arguments(item["arguments"]))
             names[call.id] = call.name
             last = messages[-1] if messages else None
             if last is not None and last.role == "assistant":
